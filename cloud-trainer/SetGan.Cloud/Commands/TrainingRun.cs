@@ -1,0 +1,38 @@
+using SetGan.Cloud.Console;
+using SetGan.Core.Imaging;
+using SetGan.Trainer.Checkpoints;
+using SetGan.Trainer.Training;
+
+namespace SetGan.Cloud.Commands;
+
+/// <summary>One `train` job: validate the input, train into OUT.partial with progress and logs, then publish OUT.</summary>
+public static class TrainingRun
+{
+    public static async Task<ModelDirectory> RunAsync(string imageName, byte[] imageBytes, TrainingSettings settings, string output, bool force, CancellationToken cancel)
+    {
+        var source = ImageFile.Decode(imageBytes, imageName);
+        var trainer = new PyramidTrainer(settings, Serilog.Core.Logger.None);
+        var geometry = trainer.Geometry(source);
+        var record = trainer.Describe(imageName, imageBytes, geometry);
+        var dir = ModelDirectory.BeginTraining(output, record, force);
+        int completed = dir.CompletedScales();
+
+        using (var log = RunLog.Create(Path.Combine(dir.Path, "logs", "train.json")))
+        {
+            log.Information("Training {Image} ({Width}x{Height}) with preset {Preset}: {Scales} scales {Sizes}, {Iterations} iterations each, into {Output}",
+                imageName, source.Width, source.Height, settings.Preset, geometry.ScaleCount, string.Join(" ", geometry.Sizes), settings.Iterations, output);
+            var running = new PyramidTrainer(settings, log);
+            await TrainingProgressView.RunAsync(geometry, settings, completed, log, RunLog.Interactive,
+                observer => Task.Run(() => running.Train(source, dir, observer, cancel), cancel));
+            log.Information("Training finished: {Output}", output);
+        }
+        return dir.Complete();
+    }
+
+    public static byte[] ReadInput(string path)
+    {
+        if (Directory.Exists(path)) throw new ImageLoadException($"'{path}' is a folder, not an image file");
+        if (!File.Exists(path)) throw new ImageLoadException($"image file not found: '{path}'");
+        return File.ReadAllBytes(path);
+    }
+}

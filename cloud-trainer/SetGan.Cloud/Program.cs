@@ -1,0 +1,3 @@
+using SetGan.Cloud;
+
+return await SetGanCommandLine.Build().Parse(args).InvokeAsync();

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SetGan.Core.Pyramid;
+
+namespace SetGan.Trainer.Checkpoints;
+
+/// <summary>model.json: what was trained, from what, and how far it got.</summary>
+public sealed record ModelRecord
+{
+    public const string CurrentFormat = "setgan-checkpoint/1";
+    public string Format { get; init; } = CurrentFormat;
+    public required string TrainerVersion { get; init; }
+    public required string SourceImage { get; init; }
+    public required string SourceSha256 { get; init; }
+    public required string Preset { get; init; }
+    public required string Mode { get; init; }
+    public required string SettingsFingerprint { get; init; }
+    public required int Iterations { get; init; }
+    public required long Seed { get; init; }
+    public required double ScaleFactor { get; init; }
+    public required double Scale1 { get; init; }
+    public required List<ScaleSize> Sizes { get; init; }
+    public required List<int> Nfc { get; init; }
+    public bool Complete { get; init; }
+}
+
+/// <summary>scale-NN/scale.json: one scale's sizes, noise_amp and z_opt (weights sit beside it).</summary>
+public sealed record ScaleRecord
+{
+    public required int Scale { get; init; }
+    public required int Width { get; init; }
+    public required int Height { get; init; }
+    public required int Nfc { get; init; }
+    public required double NoiseAmp { get; init; }
+
+    /// <summary>z_opt at scale 0: one channel (repeated over RGB), row-major H x W. Null above scale 0 (zeros).</summary>
+    public float[]? ZOpt { get; init; }
+    public required int Iterations { get; init; }
+    public required double Seconds { get; init; }
+    public required double ErrD { get; init; }
+    public required double ErrG { get; init; }
+    public required double RecLoss { get; init; }
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(ModelRecord))]
+[JsonSerializable(typeof(ScaleRecord))]
+internal sealed partial class CheckpointJson : JsonSerializerContext;

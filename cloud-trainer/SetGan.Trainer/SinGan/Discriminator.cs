@@ -1,0 +1,19 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SetGan.Trainer.SinGan;
+
+/// <summary>D_n (SinGAN's WDiscriminator): a Markovian patch critic with an 11x11 receptive field, no sigmoid.</summary>
+public sealed class Discriminator : nn.Module<Tensor, Tensor>
+{
+    private readonly SinGanBody net;
+
+    public Discriminator(int nfc) : base(nameof(Discriminator))
+    {
+        net = new SinGanBody(inChannels: 3, nfc, outChannels: 1);
+        RegisterComponents();
+        net.InitWeights();
+    }
+
+    public override Tensor forward(Tensor x) => net.forward(x);
+}

@@ -1,0 +1,73 @@
+using SetGan.Core.Pyramid;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SetGan.Trainer.SinGan;
+
+/// <summary>How a pass through the pyramid draws its noise (SinGAN's draw_concat modes).</summary>
+public enum NoiseMode
+{
+    /// <summary>'rand': fresh Gaussian noise at every scale (random samples).</summary>
+    Random,
+
+    /// <summary>'rec': z_opt at scale 0 and zero noise above (the reconstruction of the real image).</summary>
+    Reconstruction,
+}
+
+/// <summary>
+/// Runs frozen generators coarse to fine (SinGAN's draw_concat and SinGAN_generate). The trainer
+/// uses it for the input of the scale being trained, and <c>setgan sample</c> for samples, so both
+/// go through one piece of code.
+/// </summary>
+public static class PyramidSampler
+{
+    public const int Pad = SinGan.SinGanBody.Padding;
+
+    /// <summary>The output of G_k for scales 0..k at the given sizes (size k is the output size).</summary>
+    public static Tensor Run(IReadOnlyList<TrainedScale> scales, IReadOnlyList<ScaleSize> sizes, NoiseMode mode, Device device)
+    {
+        if (scales.Count == 0) throw new ArgumentException("no trained scales to run", nameof(scales));
+        if (sizes.Count != scales.Count) throw new ArgumentException($"{scales.Count} scales but {sizes.Count} sizes", nameof(sizes));
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        Tensor previous = zeros(1, 3, sizes[0].Height, sizes[0].Width, device: device);
+        for (int n = 0; n < scales.Count; n++)
+        {
+            if (n > 0) previous = Upsample(previous, sizes[n]);
+            var z = mode == NoiseMode.Random
+                ? Noise(n, sizes[n], device)
+                : ReconstructionNoise(scales[n], sizes[n]);
+            previous = scales[n].G.forward(PadInput(z.mul(scales[n].NoiseAmp).add_(previous)), PadInput(previous));
+        }
+        return previous.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>draw_concat: the pyramid's output below scale n, upsampled to scale n's size.</summary>
+    public static Tensor DrawConcat(IReadOnlyList<TrainedScale> lower, IReadOnlyList<ScaleSize> sizes, NoiseMode mode, ScaleSize target, Device device)
+    {
+        using var coarse = Run(lower, sizes, mode, device);
+        return Upsample(coarse, target);
+    }
+
+    /// <summary>
+    /// Gaussian noise z_n. At scale 0 SinGAN draws one channel and repeats it over RGB, so the
+    /// coarsest scale varies structure rather than colour.
+    /// </summary>
+    public static Tensor Noise(int scale, ScaleSize size, Device device) =>
+        scale == 0
+            ? randn(1, 1, size.Height, size.Width, device: device).expand(1, 3, size.Height, size.Width)
+            : randn(1, 3, size.Height, size.Width, device: device);
+
+    public static Tensor PadInput(Tensor x) => nn.functional.pad(x, new long[] { Pad, Pad, Pad, Pad });
+
+    /// <summary>Bicubic (a = -0.75, half-pixel centres: ONNX Resize 'cubic' computes the same).</summary>
+    public static Tensor Upsample(Tensor x, ScaleSize size) =>
+        nn.functional.interpolate(x, new long[] { size.Height, size.Width }, mode: InterpolationMode.Bicubic, align_corners: false);
+
+    private static Tensor ReconstructionNoise(TrainedScale scale, ScaleSize size)
+    {
+        if (size != scale.Size)
+            throw new ArgumentException($"reconstruction is defined at the trained size {scale.Size} only, not {size}");
+        return scale.ZOpt;
+    }
+}

@@ -1,0 +1,67 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SetGan.Trainer.SinGan;
+
+/// <summary>
+/// The body G and D share (SinGAN models.py): head ConvBlock, num_layer - 2 body ConvBlocks,
+/// and a tail 3x3 conv. Five 3x3 convs give an 11x11 receptive field, hence 5 px padding.
+/// </summary>
+/// <remarks>
+/// Blocker 2 (docs/native-blockers.md): libtorch 2.10's oneDNN conv backward gives NaN or
+/// wrong input gradients for convs with very few output channels (SinGAN's 3-channel G tail and
+/// 1-channel D tail). The tail therefore computes <see cref="TailChannels"/> channels and the
+/// forward keeps the first <c>outChannels</c>; the extra filters get no gradient and are dropped
+/// on export.
+/// </remarks>
+public sealed class SinGanBody : nn.Module<Tensor, Tensor>
+{
+    public const int NumLayer = 5;
+    public const int KernelSize = 3;
+    public const int Padding = (KernelSize - 1) * NumLayer / 2; // 5
+    public const int TailChannels = 16;
+
+    private readonly ConvBlock head;
+    private readonly Sequential body;
+    private readonly Conv2d tail;
+    private readonly long outChannels;
+
+    public SinGanBody(int inChannels, int nfc, int outChannels) : base(nameof(SinGanBody))
+    {
+        head = new ConvBlock(inChannels, nfc);
+        var blocks = new List<(string, nn.Module<Tensor, Tensor>)>();
+        for (int i = 0; i < NumLayer - 2; i++) blocks.Add(($"block{i + 1}", new ConvBlock(nfc, nfc)));
+        body = nn.Sequential(blocks);
+        tail = nn.Conv2d(nfc, Math.Max(TailChannels, outChannels), KernelSize, stride: 1L, padding: 0L);
+        this.outChannels = outChannels;
+        RegisterComponents();
+    }
+
+    public long OutChannels => outChannels;
+    public ConvBlock Head => head;
+    public IEnumerable<ConvBlock> Blocks => body.children().Cast<ConvBlock>();
+    public Conv2d Tail => tail;
+
+    public override Tensor forward(Tensor x)
+    {
+        using var features = body.forward(head.forward(x));
+        using var all = tail.forward(features);
+        return all.narrow(1, 0, outChannels);
+    }
+
+    /// <summary>SinGAN's weights_init: conv ~ N(0, 0.02); BatchNorm weight ~ N(1, 0.02), bias 0.</summary>
+    public void InitWeights()
+    {
+        using var _ = no_grad();
+        foreach (var module in modules())
+        {
+            if (module is Conv2d conv) nn.init.normal_(conv.weight, 0.0, 0.02);
+            else if (module is BatchNorm2d bn)
+            {
+                nn.init.normal_(bn.weight, 1.0, 0.02);
+                nn.init.zeros_(bn.bias);
+            }
+        }
+    }
+}

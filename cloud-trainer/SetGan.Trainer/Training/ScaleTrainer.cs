@@ -1,0 +1,124 @@
+using SetGan.Core.Pyramid;
+using SetGan.Trainer.SinGan;
+using TorchSharp;
+using static TorchSharp.torch;
+using Generator = SetGan.Trainer.SinGan.Generator;
+
+namespace SetGan.Trainer.Training;
+
+/// <summary>What one scale's training needs: the real image at that scale and the frozen scales below.</summary>
+public sealed record ScaleJob(int Scale, Tensor Real, IReadOnlyList<TrainedScale> Lower, IReadOnlyList<ScaleSize> Sizes, TrainingSettings Settings, Device Device)
+{
+    public ScaleSize Size => Sizes[Scale];
+}
+
+/// <summary>The outcome of one scale: noise_amp, z_opt and the last losses.</summary>
+public sealed record ScaleOutcome(double NoiseAmp, Tensor ZOpt, IterationReport Last);
+
+/// <summary>
+/// SinGAN's train_single_scale: WGAN-GP with alpha-weighted reconstruction, Dsteps critic steps
+/// then Gsteps generator steps per iteration, Adam(betas 0.5, 0.999) with one lr step.
+/// </summary>
+public static class ScaleTrainer
+{
+    public static ScaleOutcome Train(ScaleJob job, Generator G, Discriminator D, Action<IterationReport>? onIteration, CancellationToken cancel)
+    {
+        var s = job.Settings;
+        var size = job.Size;
+        var real = job.Real;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // z_opt: a fixed noise map at scale 0 (paper: z*), zeros above. SinGAN's code redraws it every
+        // epoch at scale 0; we keep the paper's fixed map so that reconstruction is well defined.
+        var zOpt = job.Scale == 0
+            ? PyramidSampler.Noise(0, size, job.Device).contiguous()
+            : zeros(1, 3, size.Height, size.Width, device: job.Device);
+
+        // z_prev (the reconstruction from below) and noise_amp_n = noise_amp_init * RMSE(real_n, z_prev).
+        using var zPrev = job.Scale == 0
+            ? zeros(1, 3, size.Height, size.Width, device: job.Device)
+            : PyramidSampler.DrawConcat(job.Lower, job.Sizes.Take(job.Scale).ToList(), NoiseMode.Reconstruction, size, job.Device);
+        double noiseAmp = job.Scale == 0 ? 1.0 : s.NoiseAmpInit * Math.Sqrt(nn.functional.mse_loss(real, zPrev).item<float>());
+        using var zPrevPadded = PyramidSampler.PadInput(zPrev);
+        using var recInput = PyramidSampler.PadInput(zOpt * noiseAmp + zPrev);
+
+        using var optimizerD = optim.Adam(D.parameters(), s.LearningRateD, s.Beta1, 0.999);
+        using var optimizerG = optim.Adam(G.parameters(), s.LearningRateG, s.Beta1, 0.999);
+        var schedulerD = optim.lr_scheduler.MultiStepLR(optimizerD, new[] { s.LrMilestone }, s.Gamma);
+        var schedulerG = optim.lr_scheduler.MultiStepLR(optimizerG, new[] { s.LrMilestone }, s.Gamma);
+        G.train();
+        D.train();
+
+        IterationReport? last = null;
+        for (int epoch = 0; epoch < s.Iterations; epoch++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var noise_ = PyramidSampler.Noise(job.Scale, size, job.Device);
+            Tensor noise = null!, prevPadded = null!;
+            double errD = 0, errG = 0, rec = 0;
+
+            for (int j = 0; j < s.DSteps; j++)
+            {
+                // SinGAN draws a new random image from the scales below for every critic step.
+                var prev = job.Scale == 0
+                    ? zeros(1, 3, size.Height, size.Width, device: job.Device)
+                    : PyramidSampler.DrawConcat(job.Lower, job.Sizes.Take(job.Scale).ToList(), NoiseMode.Random, size, job.Device);
+                prevPadded = PyramidSampler.PadInput(prev);
+                noise = PyramidSampler.PadInput(job.Scale == 0 ? noise_ : noise_ * noiseAmp + prev);
+
+                optimizerD.zero_grad();
+                var errDReal = -D.forward(real).mean();
+                Tensor fake;
+                using (no_grad()) fake = G.forward(noise, prevPadded); // the critic step never needs G's graph
+                var errDFake = D.forward(fake).mean();
+                var penalty = GradientPenalty(D, real, fake, s.LambdaGrad);
+                var lossD = errDReal + errDFake + penalty;
+                lossD.backward();
+                optimizerD.step();
+                errD = lossD.item<float>();
+            }
+
+            // G steps: the critic's weights get no gradient (saves their backward; the losses are unchanged).
+            SetRequiresGrad(D, false);
+            for (int j = 0; j < s.GSteps; j++)
+            {
+                optimizerG.zero_grad();
+                // SinGAN reused the last critic step's fake here; newer PyTorch rejects that after the
+                // optimiser step, so, as in the usual fix, the fake is generated again with current weights.
+                var fake = G.forward(noise, prevPadded);
+                var errGAdv = -D.forward(fake).mean();
+                var recLoss = nn.functional.mse_loss(G.forward(recInput, zPrevPadded), real) * s.Alpha;
+                (errGAdv + recLoss).backward();
+                optimizerG.step();
+                errG = errGAdv.item<float>();
+                rec = recLoss.item<float>();
+            }
+            SetRequiresGrad(D, true);
+
+            schedulerD.step();
+            schedulerG.step();
+            last = new IterationReport(job.Scale, epoch + 1, s.Iterations, errD, errG, rec, clock.Elapsed);
+            onIteration?.Invoke(last);
+        }
+
+        G.eval();
+        D.eval();
+        return new ScaleOutcome(noiseAmp, zOpt, last ?? new IterationReport(job.Scale, 0, s.Iterations, double.NaN, double.NaN, double.NaN, clock.Elapsed));
+    }
+
+    /// <summary>WGAN-GP (Gulrajani et al.) as SinGAN computes it: the gradient norm over channels, per pixel.</summary>
+    public static Tensor GradientPenalty(Discriminator D, Tensor real, Tensor fake, double lambda)
+    {
+        var alpha = rand(1, 1, device: real.device).expand(real.shape);
+        var interpolates = (alpha * real + (1 - alpha) * fake.detach()).detach().requires_grad_(true);
+        var critic = D.forward(interpolates);
+        var gradients = autograd.grad(new[] { critic }, new[] { interpolates }, new[] { ones_like(critic) }, retain_graph: true, create_graph: true)[0];
+        return (gradients.norm(1, false, 2) - 1).pow(2).mean() * lambda;
+    }
+
+    private static void SetRequiresGrad(nn.Module module, bool value)
+    {
+        foreach (var p in module.parameters()) p.requires_grad = value;
+    }
+}

@@ -1,0 +1,11 @@
+namespace SetGan.Core.Pyramid;
+
+/// <summary>SinGAN's channel schedule: nfc_n = min(32 * 2^floor(n / 4), 128) (training.py).</summary>
+public static class NetworkWidth
+{
+    public const int NfcInit = 32;
+    public const int MaxNfc = 128;
+
+    public static int Nfc(int scale, int nfcInit = NfcInit) =>
+        scale < 0 ? throw new ArgumentOutOfRangeException(nameof(scale)) : Math.Min(nfcInit * (1 << Math.Min(scale / 4, 16)), MaxNfc);
+}
