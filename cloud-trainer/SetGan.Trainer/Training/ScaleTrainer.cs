@@ -38,7 +38,7 @@ public static class ScaleTrainer
         using var zPrev = job.Scale == 0
             ? zeros(1, 3, size.Height, size.Width, device: job.Device)
             : PyramidSampler.DrawConcat(job.Lower, job.Sizes.Take(job.Scale).ToList(), NoiseMode.Reconstruction, size, job.Device);
-        double noiseAmp = job.Scale == 0 ? 1.0 : s.NoiseAmpInit * Math.Sqrt(nn.functional.mse_loss(real, zPrev).item<float>());
+        double noiseAmp = job.Scale == 0 ? 1.0 : NoiseAmp(real, zPrev, s.NoiseAmpInit);
         using var zPrevPadded = PyramidSampler.PadInput(zPrev);
         using var recInput = PyramidSampler.PadInput(zOpt * noiseAmp + zPrev);
 
@@ -105,6 +105,13 @@ public static class ScaleTrainer
         G.eval();
         D.eval();
         return new ScaleOutcome(noiseAmp, zOpt, last ?? new IterationReport(job.Scale, 0, s.Iterations, double.NaN, double.NaN, double.NaN, clock.Elapsed));
+    }
+
+    /// <summary>noise_amp_n = noise_amp_init * sqrt(MSE(real_n, upsampled reconstruction from below)).</summary>
+    public static double NoiseAmp(Tensor real, Tensor reconstruction, double noiseAmpInit)
+    {
+        using var mse = nn.functional.mse_loss(real, reconstruction);
+        return noiseAmpInit * Math.Sqrt(mse.item<float>());
     }
 
     /// <summary>WGAN-GP (Gulrajani et al.) as SinGAN computes it: the gradient norm over channels, per pixel.</summary>

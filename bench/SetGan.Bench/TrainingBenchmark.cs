@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using SetGan.Core.Imaging;
+using SetGan.Core.Pyramid;
+using SetGan.Trainer.SinGan;
+using SetGan.Trainer.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+using Generator = SetGan.Trainer.SinGan.Generator;
+
+namespace SetGan.Bench;
+
+/// <summary>Seconds per training iteration at every scale, and the conv rate against this machine's matmul rate.</summary>
+public static class TrainingBenchmark
+{
+    public sealed record ScaleRow(int MaxSize, int Scale, string Size, int Nfc, double SecondsPerIteration, double GFlopPerIteration, double GFlops, double? SinGanSecondsPerIteration);
+
+    // The original SinGAN (tamarott/SinGAN, PyTorch 1.13.1 + OpenBLAS, 2 threads) on this CPU type,
+    // balloons, seconds per iteration by scale, as measured for docs/ENVIRONMENT.md. It is a reference
+    // figure from another run, not measured by this benchmark.
+    public static readonly IReadOnlyDictionary<int, double[]> SinGanReference = new Dictionary<int, double[]>
+    {
+        [250] = [0.058, 0.077, 0.131, 0.195, 0.721, 1.087, 2.000, 3.114, 17.7],
+        [128] = [0.079, 0.096, 0.141, 0.217, 0.834, 1.284],
+    };
+
+    public static List<ScaleRow> Run(RgbImage image, int maxSize, int iterations, int warmup, Action<ScaleRow> report)
+    {
+        var settings = TrainingSettings.Paper with { MaxSize = maxSize, Iterations = iterations + warmup };
+        var geometry = PyramidGeometry.ForImage(image.Width, image.Height, maxSize);
+        var reals = PyramidTrainer.RealPyramid(image, geometry);
+        var rows = new List<ScaleRow>();
+        var lower = new List<TrainedScale>();
+        for (int n = 0; n < geometry.ScaleCount; n++)
+        {
+            manual_seed(n);
+            int nfc = NetworkWidth.Nfc(n);
+            using var G = new Generator(nfc);
+            using var D = new Discriminator(nfc);
+            using var real = TorchImages.ToTensor(reals[n], CPU);
+            var times = new List<double>();
+            var clock = Stopwatch.StartNew();
+            ScaleTrainer.Train(new ScaleJob(n, real, lower, geometry.Sizes, settings, CPU), G, D, r =>
+            {
+                times.Add(clock.Elapsed.TotalSeconds);
+                clock.Restart();
+            }, CancellationToken.None);
+            double seconds = Median(times.Skip(warmup).ToList());
+            double flops = ConvFlops.Iteration(geometry.Sizes, n) / 1e9;
+            double? reference = SinGanReference.TryGetValue(maxSize, out var r) && n < r.Length ? r[n] : null;
+            var row = new ScaleRow(maxSize, n, geometry.Sizes[n].ToString(), nfc, seconds, flops, flops / seconds, reference);
+            rows.Add(row);
+            report(row);
+
+            // The next scale trains against this one; its trained quality does not change the cost.
+            var frozen = new Generator(nfc);
+            frozen.load_state_dict(G.state_dict());
+            TrainedPyramid.Freeze(frozen);
+            lower.Add(new TrainedScale(n, geometry.Sizes[n], nfc, frozen, 0.1, zeros(1, 3, geometry.Sizes[n].Height, geometry.Sizes[n].Width)));
+        }
+        foreach (var s in lower) s.Dispose();
+        return rows;
+    }
+
+    /// <summary>Dense float32 matmul rate (GFLOP/s) with the same libtorch threads: the machine's practical peak.</summary>
+    public static double MatmulGFlops(int size = 1024, int repeats = 20)
+    {
+        using var a = randn(size, size);
+        using var b = randn(size, size);
+        for (int i = 0; i < 3; i++) a.mm(b).Dispose();
+        var times = new List<double>();
+        for (int i = 0; i < repeats; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            a.mm(b).Dispose();
+            times.Add(clock.Elapsed.TotalSeconds);
+        }
+        return 2.0 * size * size * size / Median(times) / 1e9;
+    }
+
+    public static double Median(IReadOnlyList<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+}

@@ -1,0 +1,92 @@
+using SetGan.Core.Imaging;
+
+namespace SetGan.Cloud.Tests;
+
+/// <summary>The command line end to end on a tiny image: train, then sample at several truncations and sizes.</summary>
+public sealed class TrainAndSampleTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("setgan-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private async Task<string> TrainTiny()
+    {
+        var image = ImageResize.ToSize(ImageFile.Load(SetGanProcess.RepoFile("samples", "balloons.png")), 48, 36);
+        string input = Path.Combine(dir, "tiny.png");
+        ImageFile.SavePng(image, input);
+        string model = Path.Combine(dir, "model");
+
+        var result = await SetGanProcess.RunAsync("train", input, "--iterations", "2", "--max-size", "48", "--out", model);
+
+        result.ExitCode.ShouldBe(0, result.Stderr);
+        return model;
+    }
+
+    [Fact]
+    public async Task Train_writes_a_complete_model_with_a_checkpoint_per_scale_and_a_json_log()
+    {
+        string model = await TrainTiny();
+
+        File.Exists(Path.Combine(model, "model.json")).ShouldBeTrue();
+        File.ReadAllText(Path.Combine(model, "model.json")).ShouldContain("\"complete\": true");
+        Directory.GetDirectories(model, "scale-*").Length.ShouldBe(4);
+        File.Exists(Path.Combine(model, "scale-00", "scale.json")).ShouldBeTrue();
+        File.Exists(Path.Combine(model, "real.png")).ShouldBeTrue();
+        string log = File.ReadAllText(Path.Combine(model, "logs", "train.json"));
+        log.ShouldContain("\"@mt\":\"Scale {Scale} done");
+        Directory.Exists(model + ".partial").ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Sample_writes_pngs_at_the_chosen_truncation_and_size_and_a_contact_sheet()
+    {
+        string model = await TrainTiny();
+        string output = Path.Combine(dir, "samples");
+
+        var result = await SetGanProcess.RunAsync("sample", model, "--count", "3", "--scale", "2", "--size", "60x30", "--out", output);
+
+        result.ExitCode.ShouldBe(0, result.Stderr);
+        var files = Directory.GetFiles(output, "sample-*.png").Order().ToList();
+        files.Count.ShouldBe(3);
+        foreach (var file in files)
+        {
+            var image = ImageFile.Load(file);
+            (image.Width, image.Height).ShouldBe((60, 30));
+        }
+        File.Exists(Path.Combine(output, "contact-sheet.png")).ShouldBeTrue();
+        ImageFile.Load(files[0]).Pixels.ShouldNotBe(ImageFile.Load(files[1]).Pixels); // random samples differ
+    }
+
+    [Fact]
+    public async Task Samples_are_reproducible_with_a_seed()
+    {
+        string model = await TrainTiny();
+
+        await SetGanProcess.RunAsync("sample", model, "--count", "1", "--seed", "5", "--out", Path.Combine(dir, "a"));
+        await SetGanProcess.RunAsync("sample", model, "--count", "1", "--seed", "5", "--out", Path.Combine(dir, "b"));
+
+        File.ReadAllBytes(Path.Combine(dir, "a", "sample-000.png")).ShouldBe(File.ReadAllBytes(Path.Combine(dir, "b", "sample-000.png")));
+    }
+
+    [Fact]
+    public async Task A_scale_outside_the_pyramid_is_refused()
+    {
+        string model = await TrainTiny();
+
+        var result = await SetGanProcess.RunAsync("sample", model, "--scale", "9");
+
+        result.ExitCode.ShouldBe(1);
+        result.Stderr.ShouldContain("outside the trained scales 0..3");
+    }
+
+    [Fact]
+    public async Task Help_explains_the_commands()
+    {
+        var result = await SetGanProcess.RunAsync("--help");
+
+        result.ExitCode.ShouldBe(0);
+        result.Stdout.ShouldContain("train");
+        result.Stdout.ShouldContain("sample");
+        result.Stdout.ShouldContain("demo");
+    }
+}
