@@ -43,7 +43,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public async Task Truncated_png()
     {
-        byte[] png = File.ReadAllBytes(SetGanProcess.RepoFile("samples", "balloons.png"));
+        byte[] png = File.ReadAllBytes(RepoPaths.Balloons);
         string path = Path.Combine(dir, "cut.png");
         File.WriteAllBytes(path, png[..(png.Length * 2 / 3)]);
 
@@ -75,7 +75,7 @@ public sealed class BadInputTests : IDisposable
         File.WriteAllText(blocker, "not a folder");
         string output = Path.Combine(blocker, "model");
 
-        ShouldFailCleanly(await Train(SetGanProcess.RepoFile("samples", "balloons.png"), output), "cannot write the output", output);
+        ShouldFailCleanly(await Train(RepoPaths.Balloons, output), "cannot write the output", output);
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class BadInputTests : IDisposable
         Directory.CreateDirectory(output);
         File.WriteAllText(Path.Combine(output, "keep.txt"), "mine");
 
-        var result = await Train(SetGanProcess.RepoFile("samples", "balloons.png"), output);
+        var result = await Train(RepoPaths.Balloons, output);
 
         result.ExitCode.ShouldBe(1);
         result.Stderr.ShouldContain("already exists");

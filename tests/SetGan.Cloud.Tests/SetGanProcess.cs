@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SetGan.Core.Imaging;
 
 namespace SetGan.Cloud.Tests;
 
@@ -7,12 +8,17 @@ internal static class SetGanProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static async Task<Result> RunAsync(params string[] args)
+    public static Process Start(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "setgan.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
+        return Process.Start(info)!;
+    }
+
+    public static async Task<Result> RunAsync(params string[] args)
+    {
+        using var process = Start(args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
@@ -20,10 +26,11 @@ internal static class SetGanProcess
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 
-    public static string RepoFile(params string[] parts)
+    /// <summary>Balloons shrunk to 48x36 (a four-scale pyramid at --max-size 48), written as PNG into <paramref name="dir"/>.</summary>
+    public static string WriteTinyBalloons(string dir)
     {
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (d is not null && !File.Exists(Path.Combine(d.FullName, "SetGan.sln"))) d = d.Parent;
-        return Path.Combine([d?.FullName ?? throw new InvalidOperationException("SetGan.sln not found"), .. parts]);
+        string path = Path.Combine(dir, "tiny.png");
+        ImageFile.SavePng(ImageResize.ToSize(ImageFile.Load(RepoPaths.Balloons), 48, 36), path);
+        return path;
     }
 }

@@ -11,9 +11,7 @@ public sealed class TrainAndSampleTests : IDisposable
 
     private async Task<string> TrainTiny()
     {
-        var image = ImageResize.ToSize(ImageFile.Load(SetGanProcess.RepoFile("samples", "balloons.png")), 48, 36);
-        string input = Path.Combine(dir, "tiny.png");
-        ImageFile.SavePng(image, input);
+        string input = SetGanProcess.WriteTinyBalloons(dir);
         string model = Path.Combine(dir, "model");
 
         var result = await SetGanProcess.RunAsync("train", input, "--iterations", "2", "--max-size", "48", "--out", model);

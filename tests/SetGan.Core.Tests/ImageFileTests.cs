@@ -86,7 +86,7 @@ public sealed class ImageFileTests : IDisposable
     [Fact]
     public void A_truncated_png_is_reported_as_damaged()
     {
-        byte[] png = File.ReadAllBytes(SampleImages.Balloons);
+        byte[] png = File.ReadAllBytes(RepoPaths.Balloons);
         string path = Write("cut.png", png[..(png.Length / 2)]);
 
         Should.Throw<ImageLoadException>(() => ImageFile.Load(path)).Message.ShouldContain("damaged");
@@ -104,21 +104,9 @@ public sealed class ImageFileTests : IDisposable
     [Fact]
     public void The_bundled_balloons_image_loads_at_its_size()
     {
-        var image = ImageFile.Load(SampleImages.Balloons);
+        var image = ImageFile.Load(RepoPaths.Balloons);
 
         (image.Width, image.Height).ShouldBe((248, 186));
         image.Pixels.ShouldAllBe(v => v >= 0f && v <= 1f);
-    }
-}
-
-internal static class SampleImages
-{
-    public static string Balloons => Path.Combine(RepoRoot(), "samples", "balloons.png");
-
-    private static string RepoRoot()
-    {
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (d is not null && !File.Exists(Path.Combine(d.FullName, "SetGan.sln"))) d = d.Parent;
-        return d?.FullName ?? throw new InvalidOperationException("SetGan.sln not found above the test folder");
     }
 }

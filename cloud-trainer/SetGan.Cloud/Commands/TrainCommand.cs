@@ -9,7 +9,7 @@ public static class TrainCommand
     public static Command Create()
     {
         var image = new Argument<string>("image") { Description = "The training image (PNG or JPEG; transparency is flattened onto white)." };
-        var preset = new Option<string>("--preset") { Description = "quick: 128 px, 120 iterations per scale, minutes on a CPU. paper: SinGAN's recipe (250 px, 2000 iterations), for a GPU server.", DefaultValueFactory = _ => "quick" };
+        var preset = new Option<string>("--preset") { Description = "quick: 128 px, 100 iterations per scale, minutes on a CPU. paper: SinGAN's recipe (250 px, 2000 iterations), for a GPU server.", DefaultValueFactory = _ => "quick" };
         preset.AcceptOnlyFromAmong("quick", "paper");
         var iterations = new Option<int?>("--iterations") { Description = "Iterations per scale (each is 3 critic + 3 generator steps); overrides the preset." };
         var maxSize = new Option<int?>("--max-size") { Description = "Longest side of the finest scale in pixels; overrides the preset." };

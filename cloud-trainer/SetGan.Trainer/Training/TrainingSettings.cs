@@ -45,8 +45,8 @@ public sealed record TrainingSettings
 
     public static TrainingSettings Paper { get; } = new();
 
-    /// <summary>Balloons at 128 px (6 scales) in about 8 minutes on 2 CPU cores (docs/benchmarks.md).</summary>
-    public static TrainingSettings Quick { get; } = new() { Preset = "quick", Iterations = 120, MaxSize = 128 };
+    /// <summary>Balloons at 128 px (6 scales) in about 7 minutes on 2 CPU cores (docs/benchmarks.md).</summary>
+    public static TrainingSettings Quick { get; } = new() { Preset = "quick", Iterations = 100, MaxSize = 128 };
 
     public static TrainingSettings FromPreset(string name) => name.ToLowerInvariant() switch
     {
