@@ -1,38 +1,45 @@
 using System.Text.Json;
 using SetGan.Bench;
 using SetGan.Core.Imaging;
+using SetGan.Core.Pyramid;
 using static TorchSharp.torch;
 
-// setgan-bench training [--sizes 128,250] [--iterations N] [--warmup N] [--threads N] [--image PATH] [--json PATH]
+// setgan-bench training [--sizes 128,250] [--iterations N] [--warmup N] [--rounds N] [--threads N] [--image PATH] [--json PATH] [--no-peer]
 // Prints seconds per iteration per scale, the conv GFLOP/s achieved, its ratio to this machine's
-// matmul rate measured in the same run, and the ratio to the original SinGAN's reference figures.
+// matmul rate measured in the same run, and the speed ratio to the same SinGAN iteration in PyTorch
+// (bench/singan_peer.py) measured in the same run when Debian's python3-torch is installed.
 var options = Args.Parse(args);
 if (options.Command != "training")
 {
-    Console.Error.WriteLine("usage: setgan-bench training [--sizes 128,250] [--iterations 5] [--warmup 1] [--threads 2] [--image samples/balloons.png] [--json bench/results/training.json]");
+    Console.Error.WriteLine("usage: setgan-bench training [--sizes 128,250] [--iterations 2] [--warmup 1] [--rounds 2] [--threads 2] [--image samples/balloons.png] [--json bench/results/training.json] [--no-peer]");
     return 2;
 }
 set_num_threads(options.Threads);
 var image = ImageFile.Load(options.Image);
 Console.WriteLine($"libtorch threads: {get_num_threads()}, cores: {Environment.ProcessorCount}, image: {options.Image} ({image})");
+string? peerProblem = options.Peer ? SinGanPeer.Unavailable() : "disabled by --no-peer";
+Console.WriteLine(peerProblem is null ? $"peer: PyTorch {SinGanPeer.Version()} running bench/singan_peer.py" : $"peer: not measured ({peerProblem})");
 double before = TrainingBenchmark.MatmulGFlops();
 Console.WriteLine($"matmul 1024x1024 float32: {before:F1} GFLOP/s");
 
 var rows = new List<TrainingBenchmark.ScaleRow>();
 foreach (int size in options.Sizes)
 {
+    var geometry = PyramidGeometry.ForImage(image.Width, image.Height, size);
+    using var peer = peerProblem is null ? SinGanPeer.Start(geometry.Sizes, options.Threads) : null;
     Console.WriteLine();
-    Console.WriteLine($"max size {size}: {options.Iterations} timed iterations per scale after {options.Warmup} warm-up (median)");
-    Console.WriteLine($"{"scale",5} {"size",9} {"nfc",4} {"s/iter",8} {"GFLOP/it",9} {"GFLOP/s",8} {"vs mm",6} {"SinGAN s/it",11} {"speedup",8}");
-    rows.AddRange(TrainingBenchmark.Run(image, size, options.Iterations, options.Warmup, r =>
+    Console.WriteLine($"max size {size}: {options.Rounds} alternating rounds per scale of {options.Warmup} warm-up + {options.Iterations} timed iterations (median of the timed)");
+    Console.WriteLine($"{"scale",5} {"size",9} {"nfc",4} {"s/iter",8} {"GFLOP/it",9} {"GFLOP/s",8} {"vs mm",6} {"peer s/it",9} {"speedup",8} {"ref s/it",9}");
+    rows.AddRange(TrainingBenchmark.Run(image, size, options.Iterations, options.Warmup, options.Rounds, peer, r =>
         Console.WriteLine($"{r.Scale,5} {r.Size,9} {r.Nfc,4} {r.SecondsPerIteration,8:F3} {r.GFlopPerIteration,9:F2} {r.GFlops,8:F1} {r.GFlops / before,6:P0} " +
-                          $"{(r.SinGanSecondsPerIteration is { } s ? s.ToString("F3") : "-"),11} {(r.SinGanSecondsPerIteration is { } t ? (t / r.SecondsPerIteration).ToString("F2") + "x" : "-"),8}")));
+                          $"{Format(r.PeerSecondsPerIteration, "F3"),9} {Format(r.PeerSecondsPerIteration / r.SecondsPerIteration, "F2", "x"),8} {Format(r.ReferenceSecondsPerIteration, "F3"),9}")));
     var mine = rows.Where(r => r.MaxSize == size).ToList();
     double total = mine.Sum(r => r.SecondsPerIteration);
-    double? reference = mine.All(r => r.SinGanSecondsPerIteration is not null) ? mine.Sum(r => r.SinGanSecondsPerIteration!.Value) : null;
     double flopRate = mine.Sum(r => r.GFlopPerIteration) / total;
+    string Total(Func<TrainingBenchmark.ScaleRow, double?> pick, string name) =>
+        mine.All(r => pick(r) is not null) ? $"; {name} {mine.Sum(r => pick(r)!.Value):F2} s -> {mine.Sum(r => pick(r)!.Value) / total:F2}x" : "";
     Console.WriteLine($"total {total:F2} s per iteration over all scales; conv {flopRate:F1} GFLOP/s = {flopRate / before:P0} of matmul" +
-                      (reference is { } rt ? $"; SinGAN reference {rt:F2} s -> {rt / total:F2}x" : ""));
+                      Total(r => r.PeerSecondsPerIteration, "PyTorch peer") + Total(r => r.ReferenceSecondsPerIteration, "SinGAN reference"));
 }
 double after = TrainingBenchmark.MatmulGFlops();
 Console.WriteLine();
@@ -40,20 +47,21 @@ Console.WriteLine($"matmul again at the end: {after:F1} GFLOP/s (drift {after / 
 if (options.Json is { } json)
 {
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
-    File.WriteAllText(json, JsonSerializer.Serialize(new { matmulGFlops = new[] { before, after }, threads = get_num_threads(), rows }, new JsonSerializerOptions { WriteIndented = true }));
+    File.WriteAllText(json, JsonSerializer.Serialize(new { matmulGFlops = new[] { before, after }, threads = get_num_threads(), peer = peerProblem ?? SinGanPeer.Version(), rows }, new JsonSerializerOptions { WriteIndented = true }));
     Console.WriteLine($"wrote {json}");
 }
 return 0;
 
-internal sealed record Args(string Command, int[] Sizes, int Iterations, int Warmup, int Threads, string Image, string? Json)
+static string Format(double? value, string format, string suffix = "") => value is { } v ? v.ToString(format) + suffix : "-";
+
+internal sealed record Args(string Command, int[] Sizes, int Iterations, int Warmup, int Rounds, int Threads, string Image, string? Json, bool Peer)
 {
     public static Args Parse(string[] args)
     {
         string Value(string name, string fallback) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
         return new Args(args.FirstOrDefault() ?? "", Value("--sizes", "128,250").Split(',').Select(int.Parse).ToArray(),
-            int.Parse(Value("--iterations", "5")), int.Parse(Value("--warmup", "1")), int.Parse(Value("--threads", Environment.ProcessorCount.ToString())),
-            Value("--image", "samples/balloons.png"), Args.OptionalJson(args, Value("--json", "bench/results/training.json")));
+            int.Parse(Value("--iterations", "2")), int.Parse(Value("--warmup", "1")), int.Parse(Value("--rounds", "2")), int.Parse(Value("--threads", Environment.ProcessorCount.ToString())),
+            Value("--image", "samples/balloons.png"), args.Contains("--no-json") ? null : Value("--json", "bench/results/training.json"),
+            !args.Contains("--no-peer"));
     }
-
-    private static string? OptionalJson(string[] args, string json) => args.Contains("--no-json") ? null : json;
 }

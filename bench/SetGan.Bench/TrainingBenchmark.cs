@@ -12,18 +12,22 @@ namespace SetGan.Bench;
 /// <summary>Seconds per training iteration at every scale, and the conv rate against this machine's matmul rate.</summary>
 public static class TrainingBenchmark
 {
-    public sealed record ScaleRow(int MaxSize, int Scale, string Size, int Nfc, double SecondsPerIteration, double GFlopPerIteration, double GFlops, double? SinGanSecondsPerIteration);
+    public sealed record ScaleRow(int MaxSize, int Scale, string Size, int Nfc, double SecondsPerIteration, double GFlopPerIteration, double GFlops, double? PeerSecondsPerIteration, double? ReferenceSecondsPerIteration);
 
-    // The original SinGAN (tamarott/SinGAN, PyTorch 1.13.1 + OpenBLAS, 2 threads) on this CPU type,
-    // balloons, seconds per iteration by scale, as measured for docs/ENVIRONMENT.md. It is a reference
-    // figure from another run, not measured by this benchmark.
+    // The original SinGAN code (tamarott/SinGAN, PyTorch 1.13.1 + OpenBLAS, 2 threads) on this CPU type,
+    // balloons, seconds per iteration by scale, as recorded in the project's environment notes. A
+    // reference from another run, printed beside the peer that this benchmark does measure.
     public static readonly IReadOnlyDictionary<int, double[]> SinGanReference = new Dictionary<int, double[]>
     {
         [250] = [0.058, 0.077, 0.131, 0.195, 0.721, 1.087, 2.000, 3.114, 17.7],
         [128] = [0.079, 0.096, 0.141, 0.217, 0.834, 1.284],
     };
 
-    public static List<ScaleRow> Run(RgbImage image, int maxSize, int iterations, int warmup, Action<ScaleRow> report)
+    /// <summary>
+    /// Per scale, <paramref name="rounds"/> alternating rounds of ours and the peer's (warm-up + timed
+    /// iterations each); the figure is the median of all timed iterations of a side.
+    /// </summary>
+    public static List<ScaleRow> Run(RgbImage image, int maxSize, int iterations, int warmup, int rounds, SinGanPeer? peer, Action<ScaleRow> report)
     {
         var settings = TrainingSettings.Paper with { MaxSize = maxSize, Iterations = iterations + warmup };
         var geometry = PyramidGeometry.ForImage(image.Width, image.Height, maxSize);
@@ -38,16 +42,24 @@ public static class TrainingBenchmark
             using var D = new Discriminator(nfc);
             using var real = TorchImages.ToTensor(reals[n], CPU);
             var times = new List<double>();
-            var clock = Stopwatch.StartNew();
-            ScaleTrainer.Train(new ScaleJob(n, real, lower, geometry.Sizes, settings, CPU), G, D, r =>
+            var peerTimes = new List<double>();
+            for (int round = 0; round < rounds; round++)
             {
-                times.Add(clock.Elapsed.TotalSeconds);
-                clock.Restart();
-            }, CancellationToken.None);
-            double seconds = Median(times.Skip(warmup).ToList());
+                var roundTimes = new List<double>();
+                var clock = Stopwatch.StartNew();
+                ScaleTrainer.Train(new ScaleJob(n, real, lower, geometry.Sizes, settings, CPU), G, D, r =>
+                {
+                    roundTimes.Add(clock.Elapsed.TotalSeconds);
+                    clock.Restart();
+                }, CancellationToken.None);
+                times.AddRange(roundTimes.Skip(warmup));
+                if (peer is not null) peerTimes.AddRange(peer.Run(n, iterations + warmup).Skip(warmup));
+            }
+            double seconds = Median(times);
             double flops = ConvFlops.Iteration(geometry.Sizes, n) / 1e9;
             double? reference = SinGanReference.TryGetValue(maxSize, out var r) && n < r.Length ? r[n] : null;
-            var row = new ScaleRow(maxSize, n, geometry.Sizes[n].ToString(), nfc, seconds, flops, flops / seconds, reference);
+            double? peerSeconds = peer is null ? null : Median(peerTimes);
+            var row = new ScaleRow(maxSize, n, geometry.Sizes[n].ToString(), nfc, seconds, flops, flops / seconds, peerSeconds, reference);
             rows.Add(row);
             report(row);
 

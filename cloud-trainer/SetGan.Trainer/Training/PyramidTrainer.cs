@@ -69,42 +69,51 @@ public sealed class PyramidTrainer(TrainingSettings settings, ILogger log)
         int first = dir.CompletedScales();
         if (first > 0) log.Information("Resuming at scale {Scale}: scales 0..{Last} are already trained", first, first - 1);
 
-        using var lower = first > 0 ? TrainedPyramid.Load(dir, device, first) : null;
-        var scales = lower?.Scales ?? new List<TrainedScale>();
-        for (int n = first; n < geometry.ScaleCount; n++)
+        var scales = first > 0 ? TrainedPyramid.Load(dir, device, first).Scales : new List<TrainedScale>();
+        try
         {
-            int nfc = NetworkWidth.Nfc(n, settings.NfcInit);
-            // Seeded per scale, so a resumed run draws the same numbers as an uninterrupted one.
-            manual_seed(settings.Seed + n);
-            var G = new Generator(nfc);
-            var D = new Discriminator(nfc);
-            if (n > 0 && NetworkWidth.Nfc(n - 1, settings.NfcInit) == nfc)
-                dir.LoadWeights(n - 1, G, D); // SinGAN hands the weights over when the width is unchanged
-            G.to(device);
-            D.to(device);
-            observer?.ScaleStarted(n, geometry.Sizes[n], nfc, resumed: first > 0 && n == first);
-            log.Information("Scale {Scale}: {Width}x{Height}, nfc {Nfc}, {Iterations} iterations", n, geometry.Sizes[n].Width, geometry.Sizes[n].Height, nfc, settings.Iterations);
-
-            using var real = TorchImages.ToTensor(reals[n], device);
-            var job = new ScaleJob(n, real, scales, geometry.Sizes, settings, device);
-            var outcome = ScaleTrainer.Train(job, G, D, observer is null ? null : observer.Iteration, cancel);
-
-            var record = new ScaleRecord
-            {
-                Scale = n, Width = geometry.Sizes[n].Width, Height = geometry.Sizes[n].Height, Nfc = nfc,
-                NoiseAmp = outcome.NoiseAmp,
-                ZOpt = n == 0 ? outcome.ZOpt[0, 0].cpu().data<float>().ToArray() : null,
-                Iterations = outcome.Last.Iteration, Seconds = outcome.Last.Elapsed.TotalSeconds,
-                ErrD = outcome.Last.ErrD, ErrG = outcome.Last.ErrG, RecLoss = outcome.Last.RecLoss,
-            };
-            dir.SaveScale(record, G, D);
-            D.Dispose();
-            TrainedPyramid.Freeze(G);
-            scales.Add(new TrainedScale(n, geometry.Sizes[n], nfc, G, outcome.NoiseAmp, outcome.ZOpt));
-            observer?.ScaleFinished(n, record);
-            log.Information("Scale {Scale} done in {Seconds:F1} s: errD {ErrD:F4}, errG {ErrG:F4}, rec {RecLoss:F4}, noise_amp {NoiseAmp:F4}",
-                n, record.Seconds, record.ErrD, record.ErrG, record.RecLoss, record.NoiseAmp);
+            for (int n = first; n < geometry.ScaleCount; n++)
+                TrainScale(n, geometry, reals, scales, dir, device, observer, first, cancel);
         }
-        if (lower is null) foreach (var s in scales) s.Dispose();
+        finally
+        {
+            foreach (var s in scales) s.Dispose();
+        }
+    }
+
+    private void TrainScale(int n, PyramidGeometry geometry, IReadOnlyList<RgbImage> reals, List<TrainedScale> scales,
+        ModelDirectory dir, Device device, ITrainingObserver? observer, int first, CancellationToken cancel)
+    {
+        int nfc = NetworkWidth.Nfc(n, settings.NfcInit);
+        // Seeded per scale, so a resumed run draws the same numbers as an uninterrupted one.
+        manual_seed(settings.Seed + n);
+        var G = new Generator(nfc);
+        var D = new Discriminator(nfc);
+        if (n > 0 && NetworkWidth.Nfc(n - 1, settings.NfcInit) == nfc)
+            dir.LoadWeights(n - 1, G, D); // SinGAN hands the weights over when the width is unchanged
+        G.to(device);
+        D.to(device);
+        observer?.ScaleStarted(n, geometry.Sizes[n], nfc, resumed: first > 0 && n == first);
+        log.Information("Scale {Scale}: {Width}x{Height}, nfc {Nfc}, {Iterations} iterations", n, geometry.Sizes[n].Width, geometry.Sizes[n].Height, nfc, settings.Iterations);
+
+        using var real = TorchImages.ToTensor(reals[n], device);
+        var job = new ScaleJob(n, real, scales, geometry.Sizes, settings, device);
+        var outcome = ScaleTrainer.Train(job, G, D, observer is null ? null : observer.Iteration, cancel);
+
+        var record = new ScaleRecord
+        {
+            Scale = n, Width = geometry.Sizes[n].Width, Height = geometry.Sizes[n].Height, Nfc = nfc,
+            NoiseAmp = outcome.NoiseAmp,
+            ZOpt = n == 0 ? outcome.ZOpt[0, 0].cpu().data<float>().ToArray() : null,
+            Iterations = outcome.Last.Iteration, Seconds = outcome.Last.Elapsed.TotalSeconds,
+            ErrD = outcome.Last.ErrD, ErrG = outcome.Last.ErrG, RecLoss = outcome.Last.RecLoss,
+        };
+        dir.SaveScale(record, G, D);
+        D.Dispose();
+        TrainedPyramid.Freeze(G);
+        scales.Add(new TrainedScale(n, geometry.Sizes[n], nfc, G, outcome.NoiseAmp, outcome.ZOpt));
+        observer?.ScaleFinished(n, record);
+        log.Information("Scale {Scale} done in {Seconds:F1} s: errD {ErrD:F4}, errG {ErrG:F4}, rec {RecLoss:F4}, noise_amp {NoiseAmp:F4}",
+            n, record.Seconds, record.ErrD, record.ErrG, record.RecLoss, record.NoiseAmp);
     }
 }
