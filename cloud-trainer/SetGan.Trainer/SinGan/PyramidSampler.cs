@@ -23,8 +23,12 @@ public static class PyramidSampler
 {
     public const int Pad = SinGan.SinGanBody.Padding;
 
-    /// <summary>The output of G_k for scales 0..k at the given sizes (size k is the output size).</summary>
-    public static Tensor Run(IReadOnlyList<TrainedScale> scales, IReadOnlyList<ScaleSize> sizes, NoiseMode mode, Device device)
+    /// <summary>
+    /// The output of G_k for scales 0..k at the given sizes (size k is the output size).
+    /// <paramref name="noise"/> replaces the random draw (for parity tests with fixed noise).
+    /// </summary>
+    public static Tensor Run(IReadOnlyList<TrainedScale> scales, IReadOnlyList<ScaleSize> sizes, NoiseMode mode, Device device,
+        Func<int, ScaleSize, Tensor>? noise = null)
     {
         if (scales.Count == 0) throw new ArgumentException("no trained scales to run", nameof(scales));
         if (sizes.Count != scales.Count) throw new ArgumentException($"{scales.Count} scales but {sizes.Count} sizes", nameof(sizes));
@@ -34,9 +38,9 @@ public static class PyramidSampler
         for (int n = 0; n < scales.Count; n++)
         {
             if (n > 0) previous = Upsample(previous, sizes[n]);
-            var z = mode == NoiseMode.Random
-                ? Noise(n, sizes[n], device)
-                : ReconstructionNoise(scales[n], sizes[n]);
+            var z = mode == NoiseMode.Reconstruction ? ReconstructionNoise(scales[n], sizes[n])
+                : noise is not null ? noise(n, sizes[n])
+                : Noise(n, sizes[n], device);
             previous = scales[n].G.forward(PadInput(z.mul(scales[n].NoiseAmp).add_(previous)), PadInput(previous));
         }
         return previous.MoveToOuterDisposeScope();
