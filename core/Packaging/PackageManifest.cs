@@ -1,0 +1,57 @@
+using System.Text.Json.Serialization;
+
+namespace SetGan.Core.Packaging;
+
+/// <summary>
+/// manifest.json of a pyramid package: everything a device needs to run G_0..G_k, and the SHA-256
+/// of every file, so that one ECDSA signature over this file covers the whole package.
+/// </summary>
+public sealed record PackageManifest
+{
+    public const string CurrentFormat = "setgan-package/1";
+
+    public required string Format { get; init; }
+    public required string TrainerVersion { get; init; }
+    public required string SourceImage { get; init; }
+    public required string SourceSha256 { get; init; }
+    public required double ScaleFactor { get; init; }
+    public required List<PackageScale> Scales { get; init; }
+
+    /// <summary>The reconstruction noise of scale 0 (one channel, repeated over RGB); zero above.</summary>
+    public required NoiseMap ZOpt { get; init; }
+
+    /// <summary>Quality per truncation k (index k), when it has been measured; null until then.</summary>
+    public List<TruncationQuality>? Quality { get; init; }
+    public DateTimeOffset Created { get; init; }
+}
+
+public sealed record PackageScale
+{
+    public required int Scale { get; init; }
+    public required int Width { get; init; }
+    public required int Height { get; init; }
+    public required int Nfc { get; init; }
+    public required double NoiseAmp { get; init; }
+    public required string File { get; init; }
+    public required string Sha256 { get; init; }
+    public required long Bytes { get; init; }
+}
+
+public sealed record NoiseMap
+{
+    public required int Width { get; init; }
+    public required int Height { get; init; }
+    public required float[] Values { get; init; }
+}
+
+public sealed record TruncationQuality
+{
+    public required int K { get; init; }
+    public double? Ssim { get; init; }
+    public double? Swd { get; init; }
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    RespectRequiredConstructorParameters = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(PackageManifest))]
+internal sealed partial class PackageJson : JsonSerializerContext;

@@ -1,0 +1,59 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using SetGan.Core.Onnx;
+using SetGan.Core.Pyramid;
+
+namespace SetGan.Core.Packaging;
+
+/// <summary>One generator to package: its weights, trained size and width.</summary>
+public sealed record PackagedGenerator(GeneratorWeights Weights, ScaleSize Size, int Nfc);
+
+/// <summary>What goes into a package besides the generators.</summary>
+public sealed record PackageSource(string SourceImage, string SourceSha256, string TrainerVersion, double ScaleFactor, NoiseMap ZOpt);
+
+/// <summary>Writes a signed pyramid package: G{n}.onnx files, manifest.json and manifest.sig.</summary>
+public static class PackageWriter
+{
+    public const string ManifestFile = "manifest.json";
+    public const string SignatureFile = "manifest.sig";
+
+    public static string GeneratorFile(int scale) => $"G{scale}.onnx";
+
+    /// <summary>Builds the package in OUT.tmp and renames it to OUT, so a half-written package never looks whole.</summary>
+    public static void Write(string output, PackageSource source, IReadOnlyList<PackagedGenerator> generators, string privateKeyPem, bool force = false)
+    {
+        string final = Path.GetFullPath(output), temp = final + ".tmp";
+        if (Directory.Exists(final) && !force) throw new IOException($"'{output}' exists already; pass --force to replace it");
+        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+        Directory.CreateDirectory(temp);
+
+        var scales = new List<PackageScale>();
+        foreach (var g in generators)
+        {
+            byte[] onnx = GeneratorOnnx.ToBytes(GeneratorOnnx.Build(g.Weights));
+            string file = GeneratorFile(g.Weights.Scale);
+            File.WriteAllBytes(Path.Combine(temp, file), onnx);
+            scales.Add(new PackageScale
+            {
+                Scale = g.Weights.Scale, Width = g.Size.Width, Height = g.Size.Height, Nfc = g.Nfc, NoiseAmp = g.Weights.NoiseAmp,
+                File = file, Sha256 = Convert.ToHexStringLower(SHA256.HashData(onnx)), Bytes = onnx.Length,
+            });
+        }
+        var manifest = new PackageManifest
+        {
+            Format = PackageManifest.CurrentFormat, TrainerVersion = source.TrainerVersion, SourceImage = source.SourceImage,
+            SourceSha256 = source.SourceSha256, ScaleFactor = source.ScaleFactor, Scales = scales, ZOpt = source.ZOpt,
+            Created = DateTimeOffset.UtcNow,
+        };
+        WriteSigned(temp, JsonSerializer.SerializeToUtf8Bytes(manifest, PackageJson.Default.PackageManifest), privateKeyPem);
+        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+        Directory.Move(temp, final);
+    }
+
+    /// <summary>Writes manifest.json and its signature; also what a re-signing tool would call.</summary>
+    public static void WriteSigned(string folder, byte[] manifestJson, string privateKeyPem)
+    {
+        File.WriteAllBytes(Path.Combine(folder, ManifestFile), manifestJson);
+        File.WriteAllBytes(Path.Combine(folder, SignatureFile), PackageSigning.Sign(manifestJson, privateKeyPem));
+    }
+}
