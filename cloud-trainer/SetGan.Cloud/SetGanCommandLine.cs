@@ -8,10 +8,14 @@ public static class SetGanCommandLine
 {
     public static RootCommand Build() => new(
         "SetGan: scale and energy trade-off GANs (SETGAN) for power-limited edge devices.\n" +
-        "Trains a SinGAN pyramid for one image and writes samples from any truncation of it.")
+        "Trains a SinGAN pyramid for one image, samples any truncation of it, and exports it as a signed\n" +
+        "ONNX package that devices run with ONNX Runtime.")
     {
         TrainCommand.Create(),
         SampleCommand.Create(),
+        PackageCommands.Keys(),
+        PackageCommands.Export(),
+        PackageCommands.Generate(),
         DemoCommand.Create(),
     };
 }

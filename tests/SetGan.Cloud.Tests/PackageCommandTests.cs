@@ -1,0 +1,54 @@
+using SetGan.Core.Imaging;
+
+namespace SetGan.Cloud.Tests;
+
+/// <summary>train -> keys new -> export -> generate through the real program, and a package it must refuse.</summary>
+public sealed class PackageCommandTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("setgan-pkgcli-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private string P(params string[] parts) => Path.Combine([dir, .. parts]);
+
+    private async Task<string> TrainKeysAndExport()
+    {
+        string input = SetGanProcess.WriteTinyBalloons(dir);
+        (await SetGanProcess.RunAsync("train", input, "--iterations", "2", "--max-size", "48", "--out", P("model"))).ExitCode.ShouldBe(0);
+        (await SetGanProcess.RunAsync("keys", "new", "--out", P("keys"))).ExitCode.ShouldBe(0);
+        var export = await SetGanProcess.RunAsync("export", P("model"), "--out", P("package"), "--key", P("keys", "setgan-signing.key"));
+        export.ExitCode.ShouldBe(0, export.Stderr);
+        return P("package");
+    }
+
+    [Fact]
+    public async Task An_exported_package_generates_pngs_at_a_chosen_k_and_size()
+    {
+        string package = await TrainKeysAndExport();
+
+        var result = await SetGanProcess.RunAsync("generate", package, "--public-key", P("keys", "setgan-signing.pub"),
+            "--k", "2", "--count", "2", "--size", "80x40", "--out", P("out"));
+
+        result.ExitCode.ShouldBe(0, result.Stderr);
+        Directory.GetFiles(package, "G*.onnx").Length.ShouldBe(4);
+        var files = Directory.GetFiles(P("out"), "*.png");
+        files.Length.ShouldBe(2);
+        var image = ImageFile.Load(files[0]);
+        (image.Width, image.Height).ShouldBe((80, 40));
+    }
+
+    [Fact]
+    public async Task A_tampered_package_is_refused_with_the_file_named_and_nothing_generated()
+    {
+        string package = await TrainKeysAndExport();
+        var bytes = File.ReadAllBytes(Path.Combine(package, "G1.onnx"));
+        bytes[^8] ^= 0x10;
+        File.WriteAllBytes(Path.Combine(package, "G1.onnx"), bytes);
+
+        var result = await SetGanProcess.RunAsync("generate", package, "--public-key", P("keys", "setgan-signing.pub"), "--out", P("out"));
+
+        result.ExitCode.ShouldBe(1);
+        result.Stderr.ShouldContain("G1.onnx: its SHA-256 does not match");
+        Directory.Exists(P("out")).ShouldBeFalse();
+    }
+}
