@@ -9,13 +9,15 @@ using static TorchSharp.torch;
 // matmul rate measured in the same run, and the speed ratio to the same SinGAN iteration in PyTorch
 // (bench/singan_peer.py) measured in the same run when Debian's python3-torch is installed.
 var options = Args.Parse(args);
-if (options.Command != "training")
+if (options.Command is not ("training" or "inference"))
 {
     Console.Error.WriteLine("usage: setgan-bench training [--sizes 128,250] [--iterations 2] [--warmup 1] [--rounds 2] [--threads 2] [--image samples/balloons.png] [--json bench/results/training.json] [--no-peer]");
+    Console.Error.WriteLine("       setgan-bench inference [--sizes 250] [--repeats 20] [--threads 2] [--image samples/balloons.png] [--json bench/results/inference.json]");
     return 2;
 }
 set_num_threads(options.Threads);
 var image = ImageFile.Load(options.Image);
+if (options.Command == "inference") return InferenceMain(options, image);
 Console.WriteLine($"libtorch threads: {get_num_threads()}, cores: {Environment.ProcessorCount}, image: {options.Image} ({image})");
 string? peerProblem = options.Peer ? SinGanPeer.Unavailable() : "disabled by --no-peer";
 Console.WriteLine(peerProblem is null ? $"peer: PyTorch {SinGanPeer.Version()} running bench/singan_peer.py" : $"peer: not measured ({peerProblem})");
@@ -52,16 +54,40 @@ if (options.Json is { } json)
 }
 return 0;
 
+static int InferenceMain(Args options, RgbImage image)
+{
+    double matmul = TrainingBenchmark.MatmulGFlops();
+    Console.WriteLine($"threads: {options.Threads} (ONNX Runtime intra-op and libtorch), matmul 1024x1024 float32: {matmul:F1} GFLOP/s");
+    var all = new List<InferenceBenchmark.Row>();
+    foreach (int size in options.Sizes)
+    {
+        var geometry = PyramidGeometry.ForImage(image.Width, image.Height, size);
+        Console.WriteLine();
+        Console.WriteLine($"max size {size}: one sample through G_0..G_k, median of {options.Repeats} after 2 warm-up");
+        Console.WriteLine($"{"k",3} {"size",9} {"ORT ms",8} {"torch ms",9} {"ORT gain",9} {"GFLOP",7} {"ORT GFLOP/s",12} {"vs mm",6} {"model MB",9}");
+        all.AddRange(InferenceBenchmark.Run(geometry.Sizes, options.Repeats, options.Threads, r =>
+            Console.WriteLine($"{r.K,3} {r.Size,9} {r.OrtMs,8:F2} {r.TorchMs,9:F2} {r.TorchMs / r.OrtMs,8:F2}x {r.GFlopPerSample,7:F2} {r.OrtGFlops,12:F1} {r.OrtGFlops / matmul,6:P0} {r.ModelBytes / 1e6,9:F2}")));
+    }
+    string json = options.Json == "bench/results/training.json" ? "bench/results/inference.json" : options.Json ?? "";
+    if (options.Json is not null)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
+        File.WriteAllText(json, JsonSerializer.Serialize(new { matmulGFlops = matmul, threads = options.Threads, rows = all }, new JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"wrote {json}");
+    }
+    return 0;
+}
+
 static string Format(double? value, string format, string suffix = "") => value is { } v ? v.ToString(format) + suffix : "-";
 
-internal sealed record Args(string Command, int[] Sizes, int Iterations, int Warmup, int Rounds, int Threads, string Image, string? Json, bool Peer)
+internal sealed record Args(string Command, int[] Sizes, int Iterations, int Warmup, int Rounds, int Threads, string Image, string? Json, bool Peer, int Repeats)
 {
     public static Args Parse(string[] args)
     {
         string Value(string name, string fallback) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
-        return new Args(args.FirstOrDefault() ?? "", Value("--sizes", "128,250").Split(',').Select(int.Parse).ToArray(),
+        return new Args(args.FirstOrDefault() ?? "", Value("--sizes", args.FirstOrDefault() == "inference" ? "250" : "128,250").Split(',').Select(int.Parse).ToArray(),
             int.Parse(Value("--iterations", "2")), int.Parse(Value("--warmup", "1")), int.Parse(Value("--rounds", "2")), int.Parse(Value("--threads", Environment.ProcessorCount.ToString())),
             Value("--image", "samples/balloons.png"), args.Contains("--no-json") ? null : Value("--json", "bench/results/training.json"),
-            !args.Contains("--no-peer"));
+            !args.Contains("--no-peer"), int.Parse(Value("--repeats", "20")));
     }
 }
