@@ -16,6 +16,7 @@ public static class SetGanCommandLine
         PackageCommands.Keys(),
         PackageCommands.Export(),
         PackageCommands.Generate(),
+        ApplyCommand.Create(),
         DemoCommand.Create(),
     };
 }

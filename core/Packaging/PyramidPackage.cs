@@ -66,14 +66,45 @@ public sealed class PyramidPackage : IDisposable
 
     private RgbImage Run(int k, IReadOnlyList<ScaleSize> sizes, GaussianNoise? noise)
     {
-        if (k < 0 || k > FinestScale) throw new ArgumentOutOfRangeException(nameof(k), $"k = {k} is outside this package's truncations 0..{FinestScale}");
+        CheckK(k);
         float[]? previous = null;
         for (int n = 0; n <= k; n++)
         {
             float[] z = noise is null ? ReconstructionNoise(n, sizes[n]) : noise.Draw(n, sizes[n]);
             previous = generators[n].Run(z, sizes[n], previous, n == 0 ? default : sizes[n - 1]);
         }
-        var image = new RgbImage(sizes[k].Width, sizes[k].Height, previous);
+        return ToImage(previous!, sizes[k]);
+    }
+
+    /// <summary>Runs G_start..G_k with <paramref name="injected"/> as the input of G_start (the image apps).</summary>
+    internal RgbImage RunFrom(int start, int k, RgbImage injected, IReadOnlyList<ScaleSize> sizes, int seed)
+    {
+        CheckK(k);
+        var noise = new GaussianNoise(seed);
+        float[] previous = ToModelRange(injected);
+        var previousSize = new ScaleSize(injected.Width, injected.Height);
+        for (int n = start; n <= k; n++)
+        {
+            previous = generators[n].Run(noise.Draw(n, sizes[n]), sizes[n], previous, previousSize);
+            previousSize = sizes[n];
+        }
+        return ToImage(previous, sizes[k]);
+    }
+
+    /// <summary>One pass of the finest generator on an image upsampled to <paramref name="size"/> (super-resolution).</summary>
+    internal RgbImage RunFinestOn(RgbImage image, ScaleSize size, int seed) =>
+        ToImage(generators[FinestScale].Run(new GaussianNoise(seed).Draw(FinestScale, size), size, ToModelRange(image), new ScaleSize(image.Width, image.Height)), size);
+
+    private void CheckK(int k)
+    {
+        if (k < 0 || k > FinestScale) throw new ArgumentOutOfRangeException(nameof(k), $"k = {k} is outside this package's truncations 0..{FinestScale}");
+    }
+
+    private static float[] ToModelRange(RgbImage image) => image.Pixels.Select(v => v * 2f - 1f).ToArray();
+
+    private static RgbImage ToImage(float[] values, ScaleSize size)
+    {
+        var image = new RgbImage(size.Width, size.Height, values);
         for (int i = 0; i < image.Pixels.Length; i++) image.Pixels[i] = Math.Clamp((image.Pixels[i] + 1f) / 2f, 0f, 1f);
         return image;
     }

@@ -51,4 +51,30 @@ public sealed class PackageCommandTests : IDisposable
         result.Stderr.ShouldContain("G1.onnx: its SHA-256 does not match");
         Directory.Exists(P("out")).ShouldBeFalse();
     }
+
+    [Fact]
+    public async Task The_image_apps_write_pngs_of_the_expected_size()
+    {
+        string package = await TrainKeysAndExport();
+        string key = P("keys", "setgan-signing.pub");
+        string input = SetGanProcess.WriteTinyBalloons(dir);
+        var mask = new RgbImage(48, 36);
+        for (int y = 10; y < 20; y++) for (int x = 10; x < 30; x++) for (int c = 0; c < 3; c++) mask[c, y, x] = 1f;
+        ImageFile.SavePng(mask, P("mask.png"));
+
+        var sr = await SetGanProcess.RunAsync("apply", "sr", package, "--public-key", key, "--input", input, "--factor", "2", "--out", P("sr.png"));
+        var paint = await SetGanProcess.RunAsync("apply", "paint", package, "--public-key", key, "--input", input, "--scale", "1", "--out", P("paint.png"));
+        var harmonize = await SetGanProcess.RunAsync("apply", "harmonize", package, "--public-key", key, "--input", input, "--mask", P("mask.png"), "--scale", "2", "--out", P("harmonized.png"));
+        var badScale = await SetGanProcess.RunAsync("apply", "paint", package, "--public-key", key, "--input", input, "--scale", "0", "--out", P("bad.png"));
+
+        sr.ExitCode.ShouldBe(0, sr.Stderr);
+        paint.ExitCode.ShouldBe(0, paint.Stderr);
+        harmonize.ExitCode.ShouldBe(0, harmonize.Stderr);
+        (ImageFile.Load(P("sr.png")).Width, ImageFile.Load(P("sr.png")).Height).ShouldBe((96, 72));
+        (ImageFile.Load(P("paint.png")).Width, ImageFile.Load(P("paint.png")).Height).ShouldBe((48, 36));
+        (ImageFile.Load(P("harmonized.png")).Width, ImageFile.Load(P("harmonized.png")).Height).ShouldBe((48, 36));
+        badScale.ExitCode.ShouldBe(1);
+        badScale.Stderr.ShouldContain("scale 0 has no input image");
+        File.Exists(P("bad.png")).ShouldBeFalse();
+    }
 }

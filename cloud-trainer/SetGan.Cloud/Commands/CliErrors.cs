@@ -22,7 +22,7 @@ public static class CliErrors
             Error(onInterrupt ?? "interrupted");
             return Interrupted;
         }
-        catch (Exception e) when (e is ImageLoadException or CheckpointException or PackageException or ArgumentException or FormatException
+        catch (Exception e) when (e is ImageLoadException or CheckpointException or PackageException or ArgumentException or ArgumentOutOfRangeException or FormatException
                                        or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             Error(e.Message);
