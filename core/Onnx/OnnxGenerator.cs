@@ -5,11 +5,15 @@ namespace SetGan.Core.Onnx;
 
 /// <summary>
 /// One generator G_n in ONNX Runtime: one session, created once, full graph optimisation.
-/// Images are planar float arrays (1x3xHxW) in SinGAN's [-1, 1] range.
+/// Images are planar float arrays (1x3xHxW) in SinGAN's [-1, 1] range. Input and output buffers
+/// and their OrtValues are kept per image size, so generating many images allocates nothing new.
 /// </summary>
 public sealed class OnnxGenerator : IDisposable
 {
     private readonly InferenceSession session;
+    private readonly Dictionary<(ScaleSize Output, ScaleSize Coarse), Bindings> bindings = new();
+    private readonly string[] inputNames;
+    private readonly string[] outputNames = [GeneratorOnnx.Output];
 
     public OnnxGenerator(byte[] model, int scale, int intraOpThreads = 0)
     {
@@ -20,31 +24,63 @@ public sealed class OnnxGenerator : IDisposable
         // between images, and in the benchmark it starved libtorch (k = 5: 219 ms spinning, 57 ms not).
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         session = new InferenceSession(model, options);
+        inputNames = scale > 0 ? [GeneratorOnnx.NoiseInput, GeneratorOnnx.CoarseInput] : [GeneratorOnnx.NoiseInput];
     }
 
     public int Scale { get; }
 
-    /// <summary>Runs G_n on noise z (at the output size) and, above scale 0, the coarser output.</summary>
-    public float[] Run(float[] z, ScaleSize size, float[]? coarse = null, ScaleSize coarseSize = default)
+    /// <summary>
+    /// Runs G_n on noise z (at the output size) and, above scale 0, the coarser output. The returned
+    /// array is this generator's output buffer for that size: valid until its next run at that size.
+    /// </summary>
+    public float[] Run(ReadOnlySpan<float> z, ScaleSize size, ReadOnlySpan<float> coarse = default, ScaleSize coarseSize = default)
     {
-        var inputs = new Dictionary<string, OrtValue>();
-        try
-        {
-            inputs[GeneratorOnnx.NoiseInput] = OrtValue.CreateTensorValueFromMemory(z, [1, 3, size.Height, size.Width]);
-            if (Scale > 0)
-            {
-                if (coarse is null) throw new ArgumentException($"G_{Scale} needs the output of scale {Scale - 1}");
-                inputs[GeneratorOnnx.CoarseInput] = OrtValue.CreateTensorValueFromMemory(coarse, [1, 3, coarseSize.Height, coarseSize.Width]);
-            }
-            using var runOptions = new RunOptions();
-            using var outputs = session.Run(runOptions, inputs, [GeneratorOnnx.Output]);
-            return outputs[0].GetTensorDataAsSpan<float>().ToArray();
-        }
-        finally
-        {
-            foreach (var v in inputs.Values) v.Dispose();
-        }
+        if (Scale > 0 && coarse.IsEmpty) throw new ArgumentException($"G_{Scale} needs the output of scale {Scale - 1}");
+        var b = Bind(size, Scale > 0 ? coarseSize : default);
+        z.CopyTo(b.Noise);
+        if (Scale > 0) coarse.CopyTo(b.Coarse);
+        using var runOptions = new RunOptions();
+        session.Run(runOptions, inputNames, b.Inputs, outputNames, b.Outputs);
+        return b.Output;
     }
 
-    public void Dispose() => session.Dispose();
+    private Bindings Bind(ScaleSize size, ScaleSize coarseSize)
+    {
+        if (bindings.TryGetValue((size, coarseSize), out var b)) return b;
+        b = new Bindings(size, coarseSize, Scale > 0);
+        bindings[(size, coarseSize)] = b;
+        return b;
+    }
+
+    public void Dispose()
+    {
+        foreach (var b in bindings.Values) b.Dispose();
+        session.Dispose();
+    }
+
+    /// <summary>Managed buffers for one input/output size, wrapped once as OrtValues.</summary>
+    private sealed class Bindings : IDisposable
+    {
+        public Bindings(ScaleSize size, ScaleSize coarseSize, bool hasCoarse)
+        {
+            Noise = new float[3 * size.Pixels];
+            Output = new float[3 * size.Pixels];
+            Coarse = hasCoarse ? new float[3 * coarseSize.Pixels] : [];
+            var noise = OrtValue.CreateTensorValueFromMemory(Noise, [1, 3, size.Height, size.Width]);
+            Inputs = hasCoarse ? [noise, OrtValue.CreateTensorValueFromMemory(Coarse, [1, 3, coarseSize.Height, coarseSize.Width])] : [noise];
+            Outputs = [OrtValue.CreateTensorValueFromMemory(Output, [1, 3, size.Height, size.Width])];
+        }
+
+        public float[] Noise { get; }
+        public float[] Coarse { get; }
+        public float[] Output { get; }
+        public OrtValue[] Inputs { get; }
+        public OrtValue[] Outputs { get; }
+
+        public void Dispose()
+        {
+            foreach (var v in Inputs) v.Dispose();
+            foreach (var v in Outputs) v.Dispose();
+        }
+    }
 }

@@ -10,10 +10,12 @@ namespace SetGan.Core.Packaging;
 /// <summary>
 /// A verified pyramid package loaded into ONNX Runtime, one session per scale. Nothing runs before
 /// the signature of manifest.json and the SHA-256 and size of every file have been checked.
+/// Buffers are reused between images, so one instance generates one image at a time.
 /// </summary>
 public sealed class PyramidPackage : IDisposable
 {
     private readonly List<OnnxGenerator> generators;
+    private readonly Dictionary<ScaleSize, float[]> noiseBuffers = new();
 
     private PyramidPackage(string path, PackageManifest manifest, List<OnnxGenerator> generators)
     {
@@ -70,7 +72,7 @@ public sealed class PyramidPackage : IDisposable
         float[]? previous = null;
         for (int n = 0; n <= k; n++)
         {
-            float[] z = noise is null ? ReconstructionNoise(n, sizes[n]) : noise.Draw(n, sizes[n]);
+            float[] z = noise is null ? ReconstructionNoise(n, sizes[n]) : noise.Fill(n, NoiseBuffer(sizes[n]));
             previous = generators[n].Run(z, sizes[n], previous, n == 0 ? default : sizes[n - 1]);
         }
         return ToImage(previous!, sizes[k]);
@@ -85,7 +87,7 @@ public sealed class PyramidPackage : IDisposable
         var previousSize = new ScaleSize(injected.Width, injected.Height);
         for (int n = start; n <= k; n++)
         {
-            previous = generators[n].Run(noise.Draw(n, sizes[n]), sizes[n], previous, previousSize);
+            previous = generators[n].Run(noise.Fill(n, NoiseBuffer(sizes[n])), sizes[n], previous, previousSize);
             previousSize = sizes[n];
         }
         return ToImage(previous, sizes[k]);
@@ -93,7 +95,13 @@ public sealed class PyramidPackage : IDisposable
 
     /// <summary>One pass of the finest generator on an image upsampled to <paramref name="size"/> (super-resolution).</summary>
     internal RgbImage RunFinestOn(RgbImage image, ScaleSize size, int seed) =>
-        ToImage(generators[FinestScale].Run(new GaussianNoise(seed).Draw(FinestScale, size), size, ToModelRange(image), new ScaleSize(image.Width, image.Height)), size);
+        ToImage(generators[FinestScale].Run(new GaussianNoise(seed).Fill(FinestScale, NoiseBuffer(size)), size, ToModelRange(image), new ScaleSize(image.Width, image.Height)), size);
+
+    private float[] NoiseBuffer(ScaleSize size)
+    {
+        if (!noiseBuffers.TryGetValue(size, out var buffer)) noiseBuffers[size] = buffer = new float[3 * size.Pixels];
+        return buffer;
+    }
 
     private void CheckK(int k)
     {
@@ -102,10 +110,11 @@ public sealed class PyramidPackage : IDisposable
 
     private static float[] ToModelRange(RgbImage image) => image.Pixels.Select(v => v * 2f - 1f).ToArray();
 
+    /// <summary>Copies a generator's output (a reused buffer) into a new image in [0, 1].</summary>
     private static RgbImage ToImage(float[] values, ScaleSize size)
     {
-        var image = new RgbImage(size.Width, size.Height, values);
-        for (int i = 0; i < image.Pixels.Length; i++) image.Pixels[i] = Math.Clamp((image.Pixels[i] + 1f) / 2f, 0f, 1f);
+        var image = new RgbImage(size.Width, size.Height);
+        for (int i = 0; i < image.Pixels.Length; i++) image.Pixels[i] = Math.Clamp((values[i] + 1f) / 2f, 0f, 1f);
         return image;
     }
 
@@ -180,10 +189,10 @@ public sealed class PyramidPackage : IDisposable
     {
         private readonly Random random = new(seed);
 
-        public float[] Draw(int scale, ScaleSize size)
+        /// <summary>Fills a 3-plane buffer with noise and returns it.</summary>
+        public float[] Fill(int scale, float[] z)
         {
-            int plane = size.Pixels;
-            var z = new float[3 * plane];
+            int plane = z.Length / 3;
             int channels = scale == 0 ? 1 : 3;
             for (int i = 0; i < channels * plane; i++) z[i] = Next();
             if (scale == 0) { Array.Copy(z, 0, z, plane, plane); Array.Copy(z, 0, z, 2 * plane, plane); }
