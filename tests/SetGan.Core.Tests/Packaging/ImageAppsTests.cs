@@ -12,8 +12,8 @@ public sealed class ImageAppsTests : IDisposable
 
     public ImageAppsTests()
     {
-        var (priv, pub) = PackageSigning.NewKeyPair(Path.Combine(dir, "keys"));
-        pyramid = PyramidPackage.Load(TestPackages.Write(Path.Combine(dir, "package"), File.ReadAllText(priv)), File.ReadAllText(pub));
+        var (package, _, publicKey) = TestPackages.WriteSigned(dir);
+        pyramid = PyramidPackage.Load(package, publicKey);
     }
 
     public void Dispose()

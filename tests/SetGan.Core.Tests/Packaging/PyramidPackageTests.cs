@@ -13,13 +13,7 @@ public sealed class PyramidPackageTests : IDisposable
     private readonly string publicKey;
     private readonly string package;
 
-    public PyramidPackageTests()
-    {
-        var (priv, pub) = PackageSigning.NewKeyPair(Path.Combine(dir, "keys"));
-        privateKey = File.ReadAllText(priv);
-        publicKey = File.ReadAllText(pub);
-        package = TestPackages.Write(Path.Combine(dir, "package"), privateKey);
-    }
+    public PyramidPackageTests() => (package, privateKey, publicKey) = TestPackages.WriteSigned(dir);
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 

@@ -9,6 +9,14 @@ internal static class TestPackages
 {
     public static IReadOnlyList<ScaleSize> Sizes { get; } = PyramidGeometry.ForImage(48, 36, 48).Sizes;
 
+    /// <summary>A fresh key pair under DIR/keys and a package signed with it in DIR/package.</summary>
+    public static (string Package, string PrivateKey, string PublicKey) WriteSigned(string dir)
+    {
+        var (priv, pub) = PackageSigning.NewKeyPair(Path.Combine(dir, "keys"));
+        string privateKey = File.ReadAllText(priv);
+        return (Write(Path.Combine(dir, "package"), privateKey), privateKey, File.ReadAllText(pub));
+    }
+
     public static string Write(string folder, string privateKeyPem, int seed = 1)
     {
         var random = new Random(seed);
