@@ -87,4 +87,22 @@ public sealed class TrainAndSampleTests : IDisposable
         result.Stdout.ShouldContain("sample");
         result.Stdout.ShouldContain("demo");
     }
+
+    [Fact]
+    public async Task The_demo_runs_end_to_end_on_the_bundled_image_and_reuses_its_model()
+    {
+        string root = Path.Combine(dir, "demo");
+
+        var first = await SetGanProcess.RunAsync("demo", "--out", root, "--iterations", "1");
+        var second = await SetGanProcess.RunAsync("demo", "--out", root, "--iterations", "1");
+
+        first.ExitCode.ShouldBe(0, first.Stderr);
+        second.ExitCode.ShouldBe(0, second.Stderr);
+        second.Stdout.ShouldContain("reusing the trained model");
+        Directory.GetDirectories(Path.Combine(root, "model"), "scale-*").Length.ShouldBe(6); // balloons at 128 px
+        File.Exists(Path.Combine(root, "samples", "k5", "contact-sheet.png")).ShouldBeTrue();
+        File.Exists(Path.Combine(root, "package", "manifest.sig")).ShouldBeTrue();
+        var strip = ImageFile.Load(Path.Combine(root, "onnx-truncations.png"));
+        strip.Width.ShouldBeGreaterThan(6 * 128);
+    }
 }
