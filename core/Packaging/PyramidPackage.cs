@@ -83,7 +83,7 @@ public sealed class PyramidPackage : IDisposable
     {
         CheckK(k);
         var noise = new GaussianNoise(seed);
-        float[] previous = ToModelRange(injected);
+        float[] previous = ModelRange.FromImage(injected);
         var previousSize = new ScaleSize(injected.Width, injected.Height);
         for (int n = start; n <= k; n++)
         {
@@ -95,7 +95,7 @@ public sealed class PyramidPackage : IDisposable
 
     /// <summary>One pass of the finest generator on an image upsampled to <paramref name="size"/> (super-resolution).</summary>
     internal RgbImage RunFinestOn(RgbImage image, ScaleSize size, int seed) =>
-        ToImage(generators[FinestScale].Run(new GaussianNoise(seed).Fill(FinestScale, NoiseBuffer(size)), size, ToModelRange(image), new ScaleSize(image.Width, image.Height)), size);
+        ToImage(generators[FinestScale].Run(new GaussianNoise(seed).Fill(FinestScale, NoiseBuffer(size)), size, ModelRange.FromImage(image), new ScaleSize(image.Width, image.Height)), size);
 
     private float[] NoiseBuffer(ScaleSize size)
     {
@@ -108,15 +108,8 @@ public sealed class PyramidPackage : IDisposable
         if (k < 0 || k > FinestScale) throw new ArgumentOutOfRangeException(nameof(k), $"k = {k} is outside this package's truncations 0..{FinestScale}");
     }
 
-    private static float[] ToModelRange(RgbImage image) => image.Pixels.Select(v => v * 2f - 1f).ToArray();
-
     /// <summary>Copies a generator's output (a reused buffer) into a new image in [0, 1].</summary>
-    private static RgbImage ToImage(float[] values, ScaleSize size)
-    {
-        var image = new RgbImage(size.Width, size.Height);
-        for (int i = 0; i < image.Pixels.Length; i++) image.Pixels[i] = Math.Clamp((values[i] + 1f) / 2f, 0f, 1f);
-        return image;
-    }
+    private static RgbImage ToImage(float[] values, ScaleSize size) => ModelRange.ToImage(values, size.Width, size.Height);
 
     private float[] ReconstructionNoise(int n, ScaleSize size)
     {
