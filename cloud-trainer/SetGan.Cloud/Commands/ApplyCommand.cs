@@ -40,9 +40,7 @@ public static class ApplyCommand
         if (!needsScale) command.Options.Add(factor);
         command.SetAction((parse, cancel) => CliErrors.Run(() =>
         {
-            string keyPath = parse.GetValue(publicKey)!;
-            if (!File.Exists(keyPath)) throw new ArgumentException($"key file not found: '{keyPath}' (make one with `setgan keys new`)");
-            using var pyramid = PyramidPackage.Load(parse.GetValue(package)!, File.ReadAllText(keyPath));
+            using var pyramid = PyramidPackage.Load(parse.GetValue(package)!, PackageCommands.ReadKey(parse.GetValue(publicKey)!));
             var image = ImageFile.Load(parse.GetValue(input)!);
             var maskImage = needsMask ? ImageFile.Load(parse.GetValue(mask)!) : null;
             var result = run(pyramid, image, maskImage, parse.GetValue(scale), parse.GetValue(factor), parse.GetValue(k), parse.GetValue(seed));

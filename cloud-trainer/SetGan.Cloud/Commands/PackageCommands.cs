@@ -66,6 +66,7 @@ public static class PackageCommands
         return command;
     }
 
-    private static string ReadKey(string path) =>
+    /// <summary>Reads a PEM key file, or says how to make one.</summary>
+    internal static string ReadKey(string path) =>
         File.Exists(path) ? File.ReadAllText(path) : throw new ArgumentException($"key file not found: '{path}' (make one with `setgan keys new`)");
 }
