@@ -68,8 +68,7 @@ static int InferenceMain(Args options, RgbImage image)
         all.AddRange(InferenceBenchmark.Run(geometry.Sizes, options.Repeats, options.Threads, r =>
             Console.WriteLine($"{r.K,3} {r.Size,9} {r.OrtMs,8:F2} {r.TorchMs,9:F2} {r.TorchMs / r.OrtMs,8:F2}x {r.GFlopPerSample,7:F2} {r.OrtGFlops,12:F1} {r.OrtGFlops / matmul,6:P0} {r.ModelBytes / 1e6,9:F2}")));
     }
-    string json = options.Json == "bench/results/training.json" ? "bench/results/inference.json" : options.Json ?? "";
-    if (options.Json is not null)
+    if (options.Json is { } json)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
         File.WriteAllText(json, JsonSerializer.Serialize(new { matmulGFlops = matmul, threads = options.Threads, rows = all }, new JsonSerializerOptions { WriteIndented = true }));
@@ -87,7 +86,7 @@ internal sealed record Args(string Command, int[] Sizes, int Iterations, int War
         string Value(string name, string fallback) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
         return new Args(args.FirstOrDefault() ?? "", Value("--sizes", args.FirstOrDefault() == "inference" ? "250" : "128,250").Split(',').Select(int.Parse).ToArray(),
             int.Parse(Value("--iterations", "2")), int.Parse(Value("--warmup", "1")), int.Parse(Value("--rounds", "2")), int.Parse(Value("--threads", Environment.ProcessorCount.ToString())),
-            Value("--image", "samples/balloons.png"), args.Contains("--no-json") ? null : Value("--json", "bench/results/training.json"),
+            Value("--image", "samples/balloons.png"), args.Contains("--no-json") ? null : Value("--json", $"bench/results/{args.FirstOrDefault()}.json"),
             !args.Contains("--no-peer"), int.Parse(Value("--repeats", "20")));
     }
 }
