@@ -9,21 +9,9 @@ namespace SetGan.Bench;
 /// </summary>
 public static class ConvFlops
 {
-    /// <summary>Forward FLOPs of the 5-conv body on an input of the given size (no padding inside).</summary>
-    public static double Forward(int height, int width, int nfc, int outChannels)
-    {
-        double flops = 0;
-        int inC = 3;
-        for (int layer = 0; layer < SinGanBody.NumLayer; layer++)
-        {
-            height -= 2;
-            width -= 2;
-            int outC = layer == SinGanBody.NumLayer - 1 ? Math.Max(SinGanBody.TailChannels, outChannels) : nfc;
-            flops += 2.0 * inC * outC * 9 * height * width;
-            inC = outC;
-        }
-        return flops;
-    }
+    /// <summary>Forward FLOPs of the training body, whose tail computes the padded channel count (blocker 2).</summary>
+    public static double Forward(int height, int width, int nfc, int outChannels) =>
+        GeneratorFlops.Body(height, width, nfc, Math.Max(SinGanBody.TailChannels, outChannels));
 
     /// <summary>
     /// One iteration at scale n, counted in conv-pass units (forward = 1, backward for input and

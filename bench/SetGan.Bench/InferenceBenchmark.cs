@@ -46,7 +46,7 @@ public static class InferenceBenchmark
             var upTo = scales.Take(k + 1).ToList();
             var truncated = sizes.Take(k + 1).ToList();
             double torchMs = Median(repeats, () => { using var _ = PyramidSampler.Run(upTo, truncated, NoiseMode.Random, CPU); });
-            double flops = Enumerable.Range(0, k + 1).Sum(n => ConvFlops.Forward(sizes[n].Height + 10, sizes[n].Width + 10, NetworkWidth.Nfc(n), 3)) / 1e9;
+            double flops = GeneratorFlops.Truncation(sizes, k) / 1e9;
             var row = new Row(k, sizes[k].ToString(), ort, torchMs, flops, flops / (ort / 1000), bytes.Take(k + 1).Sum());
             rows.Add(row);
             report(row);

@@ -1,0 +1,53 @@
+using System.Text.Json;
+using SetGan.Core.Pyramid;
+
+namespace SetGan.Core.Energy;
+
+/// <summary>Where an energy figure comes from. An estimate is never reported as a measurement.</summary>
+public enum EnergySource { Measured, Estimated }
+
+/// <summary>Energy and time of one image from the pyramid truncated at k on one device.</summary>
+public sealed record TruncationEnergy(int K, double JoulesPerImage, double SecondsPerImage, EnergySource Source)
+{
+    public double AverageWatts => JoulesPerImage / SecondsPerImage;
+
+    /// <summary>Energy-delay product (J s), the paper's metric: average power x time^2.</summary>
+    public double Edp => JoulesPerImage * SecondsPerImage;
+
+    /// <summary>
+    /// The estimate from FLOPs and a device profile: time = FLOPs / sustained FLOP/s, energy = FLOPs x
+    /// marginal energy per FLOP + idle power x time (the board idles on while it computes).
+    /// </summary>
+    public static IReadOnlyList<TruncationEnergy> Estimate(DeviceProfile profile, IReadOnlyList<ScaleSize> sizes) =>
+        Enumerable.Range(0, sizes.Count).Select(k =>
+        {
+            double flops = GeneratorFlops.Truncation(sizes, k);
+            double seconds = flops / (profile.SustainedGflops.Value * 1e9);
+            return new TruncationEnergy(k, flops * profile.EnergyPerFlopJoules.Value + profile.IdleWatts.Value * seconds, seconds, EnergySource.Estimated);
+        }).ToList();
+
+    /// <summary>The device's own measurements, for the package they were measured with.</summary>
+    public static IReadOnlyList<TruncationEnergy> FromMeasured(EnergyProfile profile, string manifestSha256, int truncations)
+    {
+        if (!string.Equals(profile.PackageSha256, manifestSha256, StringComparison.OrdinalIgnoreCase))
+            throw new ProfileException($"energy profile of {profile.Device} was measured on package {profile.PackageSha256[..12]}, not on this one ({manifestSha256[..12]}); re-profile the device");
+        var byK = profile.Truncations.ToDictionary(t => t.K);
+        return Enumerable.Range(0, truncations).Select(k => byK.TryGetValue(k, out var t)
+            ? new TruncationEnergy(k, t.JoulesPerImage, t.SecondsPerImage, EnergySource.Measured)
+            : throw new ProfileException($"energy profile of {profile.Device} has no measurement for k = {k}")).ToList();
+    }
+
+    public static EnergyProfile LoadMeasured(string path)
+    {
+        string name = Path.GetFileName(path);
+        if (!File.Exists(path)) throw new ProfileException($"energy profile not found: '{path}'");
+        EnergyProfile? profile;
+        try { profile = JsonSerializer.Deserialize(File.ReadAllBytes(path), EnergyJson.Default.EnergyProfile); }
+        catch (JsonException e) { throw new ProfileException($"{name}: not an energy profile: {e.Message}"); }
+        if (profile is null || profile.Format != EnergyProfile.CurrentFormat)
+            throw new ProfileException($"{name}: format '{profile?.Format}' is not {EnergyProfile.CurrentFormat}");
+        if (profile.Truncations.Any(t => !(t.JoulesPerImage > 0) || !(t.SecondsPerImage > 0) || t.Images < 1))
+            throw new ProfileException($"{name}: every truncation needs positive joules and seconds per image from at least one image");
+        return profile;
+    }
+}
