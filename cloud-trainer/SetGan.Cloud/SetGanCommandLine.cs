@@ -16,6 +16,8 @@ public static class SetGanCommandLine
         PackageCommands.Keys(),
         PackageCommands.Export(),
         PackageCommands.Generate(),
+        EvaluateCommand.Create(),
+        ChooseCommand.Create(),
         ApplyCommand.Create(),
         DemoCommand.Create(),
     };

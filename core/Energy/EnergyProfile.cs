@@ -11,8 +11,8 @@ public sealed record EnergyProfile
     public required string Format { get; init; }
     public required string Device { get; init; }
     public required string Sensor { get; init; }
-    /// <summary>SHA-256 of the package's manifest.json that was measured; a profile is only valid for that package.</summary>
-    public required string PackageSha256 { get; init; }
+    /// <summary>The measured package's <see cref="Packaging.PackageManifest.ModelsSha256"/>: a profile is only valid for those generators.</summary>
+    public required string ModelsSha256 { get; init; }
     public required DateTimeOffset MeasuredAt { get; init; }
     public required double IdleWatts { get; init; }
     public required List<MeasuredTruncation> Truncations { get; init; }

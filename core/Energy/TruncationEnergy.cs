@@ -1,5 +1,4 @@
 using System.Text.Json;
-using SetGan.Core.Pyramid;
 
 namespace SetGan.Core.Energy;
 
@@ -18,24 +17,25 @@ public sealed record TruncationEnergy(int K, double JoulesPerImage, double Secon
     /// The estimate from FLOPs and a device profile: time = FLOPs / sustained FLOP/s, energy = FLOPs x
     /// marginal energy per FLOP + idle power x time (the board idles on while it computes).
     /// </summary>
-    public static IReadOnlyList<TruncationEnergy> Estimate(DeviceProfile profile, IReadOnlyList<ScaleSize> sizes) =>
-        Enumerable.Range(0, sizes.Count).Select(k =>
+    public static IReadOnlyList<TruncationEnergy> Estimate(DeviceProfile profile, IReadOnlyList<double> flopsPerTruncation) =>
+        flopsPerTruncation.Select((flops, k) =>
         {
-            double flops = GeneratorFlops.Truncation(sizes, k);
             double seconds = flops / (profile.SustainedGflops.Value * 1e9);
             return new TruncationEnergy(k, flops * profile.EnergyPerFlopJoules.Value + profile.IdleWatts.Value * seconds, seconds, EnergySource.Estimated);
         }).ToList();
 
     /// <summary>The device's own measurements, for the package they were measured with.</summary>
-    public static IReadOnlyList<TruncationEnergy> FromMeasured(EnergyProfile profile, string manifestSha256, int truncations)
+    public static IReadOnlyList<TruncationEnergy> FromMeasured(EnergyProfile profile, string modelsSha256, int truncations)
     {
-        if (!string.Equals(profile.PackageSha256, manifestSha256, StringComparison.OrdinalIgnoreCase))
-            throw new ProfileException($"energy profile of {profile.Device} was measured on package {profile.PackageSha256[..12]}, not on this one ({manifestSha256[..12]}); re-profile the device");
+        if (!string.Equals(profile.ModelsSha256, modelsSha256, StringComparison.OrdinalIgnoreCase))
+            throw new ProfileException($"energy profile of {profile.Device} was measured on other generators ({Short(profile.ModelsSha256)}, this package has {Short(modelsSha256)}); re-profile the device");
         var byK = profile.Truncations.ToDictionary(t => t.K);
         return Enumerable.Range(0, truncations).Select(k => byK.TryGetValue(k, out var t)
             ? new TruncationEnergy(k, t.JoulesPerImage, t.SecondsPerImage, EnergySource.Measured)
             : throw new ProfileException($"energy profile of {profile.Device} has no measurement for k = {k}")).ToList();
     }
+
+    private static string Short(string sha) => sha.Length > 12 ? sha[..12] : sha;
 
     public static EnergyProfile LoadMeasured(string path)
     {

@@ -37,7 +37,7 @@ public static class TruncationPolicy
         var metric = floor.Metric;
         bool qualityKnown = byK.All(o => o.Quality(metric) is { } q && double.IsFinite(q));
         if (floor is not QualityFloor.None && !qualityKnown)
-            throw new ArgumentException($"the floor '{floor.Describe()}' needs the {metric} of every truncation; run `setgan evaluate` on the package first");
+            throw new ArgumentException($"the floor '{floor.Describe()}' needs the {Name(metric)} of every truncation; run `setgan evaluate` on the package first");
 
         double Rank(TruncationOption o) => !qualityKnown ? o.K : metric == QualityMetric.Ssim ? o.Ssim!.Value : -o.Swd!.Value;
         double? QualityOf(TruncationOption o) => qualityKnown ? o.Quality(metric) : null;
@@ -69,18 +69,20 @@ public static class TruncationPolicy
         {
             var cheapestGood = byK.FirstOrDefault(o => floor.IsMetBy(o.Quality(metric)!.Value));
             string nearest = cheapestGood is null
-                ? $"no truncation reaches it (the best is k = {byK.MaxBy(Rank)!.K} with {metric} {byK.MaxBy(Rank)!.Quality(metric):G3})"
+                ? $"no truncation reaches it (the best is k = {byK.MaxBy(Rank)!.K} with {Name(metric)} {byK.MaxBy(Rank)!.Quality(metric):G3})"
                 : $"the cheapest that does is k = {cheapestGood.K}, which needs {cheapestGood.Energy.JoulesPerImage:G3} J per image";
             return new TruncationChoice(false, null, Binding.Quality, chosen.Energy, q, metric,
-                $"infeasible: within {budget.Describe()} the best is k = {chosen.K} with {metric} {q:G3}, below the floor {floor.Describe()}; {nearest}",
+                $"infeasible: within {budget.Describe()} the best is k = {chosen.K} with {Name(metric)} {q:G3}, below the floor {floor.Describe()}; {nearest}",
                 cheapestGood ?? byK.MaxBy(Rank), dominated);
         }
 
         var binding = fit == byK.Count - 1 ? Binding.None : stop!.Value.Binding;
         string why = binding == Binding.None ? "the whole pyramid fits" : $"k = {fit + 1} does not fit: {stop!.Value.Why}";
-        string skipped = chosen.K < fit ? $"; k = {string.Join(", ", Enumerable.Range(chosen.K + 1, fit - chosen.K))} cost more without better {metric}" : "";
+        string skipped = chosen.K < fit ? $"; k = {string.Join(", ", Enumerable.Range(chosen.K + 1, fit - chosen.K))} cost more without better {Name(metric)}" : "";
         return new TruncationChoice(true, chosen.K, binding, chosen.Energy, quality, metric,
             $"k* = {chosen.K} ({chosen.Energy.JoulesPerImage:G3} J, {chosen.Energy.SecondsPerImage:G3} s per image, {chosen.Energy.Source.ToString().ToLowerInvariant()}): {why}{skipped}",
             null, dominated);
     }
+
+    private static string Name(QualityMetric metric) => metric.ToString().ToUpperInvariant();
 }

@@ -23,6 +23,13 @@ public sealed record PackageManifest
     /// <summary>Quality per truncation k (index k), when it has been measured; null until then.</summary>
     public List<TruncationQuality>? Quality { get; init; }
     public DateTimeOffset Created { get; init; }
+
+    /// <summary>
+    /// SHA-256 over the generators' SHA-256s in order: names the models themselves, so an energy
+    /// profile measured on them stays valid when quality figures are added to the manifest.
+    /// </summary>
+    public string ModelsSha256() =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(string.Join("\n", Scales.Select(s => s.Sha256.ToLowerInvariant())))));
 }
 
 public sealed record PackageScale
@@ -47,8 +54,12 @@ public sealed record NoiseMap
 public sealed record TruncationQuality
 {
     public required int K { get; init; }
+    /// <summary>SSIM of the reconstruction at k, upsampled to the finest size, against the real image.</summary>
     public double? Ssim { get; init; }
+    /// <summary>Sliced Wasserstein distance of 7x7 patches of random samples to the real image.</summary>
     public double? Swd { get; init; }
+    /// <summary>SinGAN's diversity of random samples (per-pixel std over samples / std of the real image).</summary>
+    public double? Diversity { get; init; }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,

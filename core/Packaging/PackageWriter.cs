@@ -53,7 +53,30 @@ public static class PackageWriter
     /// <summary>Writes manifest.json and its signature; also what a re-signing tool would call.</summary>
     public static void WriteSigned(string folder, byte[] manifestJson, string privateKeyPem)
     {
-        File.WriteAllBytes(Path.Combine(folder, ManifestFile), manifestJson);
-        File.WriteAllBytes(Path.Combine(folder, SignatureFile), PackageSigning.Sign(manifestJson, privateKeyPem));
+        byte[] signature = PackageSigning.Sign(manifestJson, privateKeyPem);
+        ReplaceFile(Path.Combine(folder, ManifestFile), manifestJson);
+        ReplaceFile(Path.Combine(folder, SignatureFile), signature);
+    }
+
+    /// <summary>
+    /// Records quality per truncation in a verified package's manifest and signs it again. The new
+    /// signature is checked against <paramref name="publicKeyPem"/> first, so a wrong key cannot
+    /// leave a package that its devices would refuse.
+    /// </summary>
+    public static void StoreQuality(PyramidPackage package, IReadOnlyList<TruncationQuality> quality, string privateKeyPem, string publicKeyPem)
+    {
+        if (quality.Count != package.Manifest.Scales.Count || quality.Where((q, k) => q.K != k).Any())
+            throw new ArgumentException($"quality must list k = 0..{package.FinestScale} in order");
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(package.Manifest with { Quality = quality.ToList() }, PackageJson.Default.PackageManifest);
+        if (!PackageSigning.Verify(json, PackageSigning.Sign(json, privateKeyPem), publicKeyPem))
+            throw new PackageException("the signing key does not belong to the public key this package is verified with; the manifest was left unchanged");
+        WriteSigned(package.Path, json, privateKeyPem);
+    }
+
+    /// <summary>Write beside, then rename over: a crash leaves the old file or the new one, never half of one.</summary>
+    private static void ReplaceFile(string path, byte[] bytes)
+    {
+        File.WriteAllBytes(path + ".tmp", bytes);
+        File.Move(path + ".tmp", path, overwrite: true);
     }
 }

@@ -31,6 +31,13 @@ public sealed class PyramidPackage : IDisposable
     public int FinestScale => Manifest.Scales.Count - 1;
     public IReadOnlyList<ScaleSize> Sizes => Manifest.Scales.Select(s => new ScaleSize(s.Width, s.Height)).ToList();
 
+    /// <summary>FLOPs of one image at the trained sizes from G_0..G_k, with each generator's own width.</summary>
+    public double Flops(int k)
+    {
+        CheckK(k);
+        return GeneratorFlops.Truncation(Manifest.Scales.Take(k + 1).Select(s => (new ScaleSize(s.Width, s.Height), s.Nfc)));
+    }
+
     public static PyramidPackage Load(string folder, string publicKeyPem, int intraOpThreads = 0)
     {
         string dir = System.IO.Path.GetFullPath(folder);

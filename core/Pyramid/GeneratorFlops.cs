@@ -28,7 +28,11 @@ public static class GeneratorFlops
     /// <summary>One inference pass of G_n at <paramref name="size"/>: its input is padded by 5 on each side.</summary>
     public static double Generator(ScaleSize size, int nfc) => Body(size.Height + 2 * Layers, size.Width + 2 * Layers, nfc, 3);
 
-    /// <summary>One image from the pyramid truncated at k: G_0..G_k at the given sizes.</summary>
+    /// <summary>One image from the pyramid truncated at k: G_0..G_k at the given sizes, SinGAN's nfc schedule.</summary>
     public static double Truncation(IReadOnlyList<ScaleSize> sizes, int k) =>
-        Enumerable.Range(0, k + 1).Sum(n => Generator(sizes[n], NetworkWidth.Nfc(n)));
+        Truncation(sizes.Take(k + 1).Select((size, n) => (size, NetworkWidth.Nfc(n))));
+
+    /// <summary>One image through the given generators (size and width of each), coarsest first.</summary>
+    public static double Truncation(IEnumerable<(ScaleSize Size, int Nfc)> generators) =>
+        generators.Sum(g => Generator(g.Size, g.Nfc));
 }

@@ -1,3 +1,4 @@
+using SetGan.Core.Energy;
 using SetGan.Core.Imaging;
 using SetGan.Core.Packaging;
 using SetGan.Trainer.Checkpoints;
@@ -22,7 +23,7 @@ public static class CliErrors
             Error(onInterrupt ?? "interrupted");
             return Interrupted;
         }
-        catch (Exception e) when (e is ImageLoadException or CheckpointException or PackageException or ArgumentException or ArgumentOutOfRangeException or FormatException
+        catch (Exception e) when (e is ImageLoadException or CheckpointException or PackageException or ProfileException or ArgumentException or ArgumentOutOfRangeException or FormatException
                                        or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             Error(e.Message);

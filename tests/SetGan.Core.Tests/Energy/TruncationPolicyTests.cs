@@ -71,7 +71,7 @@ public class TruncationPolicyTests
 
         choice.K.ShouldBe(1);
         choice.Dominated.ShouldBe([2]);
-        choice.Reason.ShouldContain("k = 2 cost more without better Ssim");
+        choice.Reason.ShouldContain("k = 2 cost more without better SSIM");
     }
 
     [Fact]
