@@ -11,15 +11,7 @@ public sealed class PackageCommandTests : IDisposable
 
     private string P(params string[] parts) => Path.Combine([dir, .. parts]);
 
-    private async Task<string> TrainKeysAndExport()
-    {
-        string input = SetGanProcess.WriteTinyBalloons(dir);
-        (await SetGanProcess.RunAsync("train", input, "--iterations", "2", "--max-size", "48", "--out", P("model"))).ExitCode.ShouldBe(0);
-        (await SetGanProcess.RunAsync("keys", "new", "--out", P("keys"))).ExitCode.ShouldBe(0);
-        var export = await SetGanProcess.RunAsync("export", P("model"), "--out", P("package"), "--key", P("keys", "setgan-signing.key"));
-        export.ExitCode.ShouldBe(0, export.Stderr);
-        return P("package");
-    }
+    private Task<string> TrainKeysAndExport() => SetGanProcess.TrainKeysAndExport(dir);
 
     [Fact]
     public async Task An_exported_package_generates_pngs_at_a_chosen_k_and_size()

@@ -26,6 +26,17 @@ internal static class SetGanProcess
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>Trains a tiny model on the tiny balloons (2 iterations, 48 px), makes keys and exports DIR/package.</summary>
+    public static async Task<string> TrainKeysAndExport(string dir)
+    {
+        string input = WriteTinyBalloons(dir);
+        (await RunAsync("train", input, "--iterations", "2", "--max-size", "48", "--out", Path.Combine(dir, "model"))).ExitCode.ShouldBe(0);
+        (await RunAsync("keys", "new", "--out", Path.Combine(dir, "keys"))).ExitCode.ShouldBe(0);
+        var export = await RunAsync("export", Path.Combine(dir, "model"), "--out", Path.Combine(dir, "package"), "--key", Path.Combine(dir, "keys", "setgan-signing.key"));
+        export.ExitCode.ShouldBe(0, export.Stderr);
+        return Path.Combine(dir, "package");
+    }
+
     /// <summary>Balloons shrunk to 48x36 (a four-scale pyramid at --max-size 48), written as PNG into <paramref name="dir"/>.</summary>
     public static string WriteTinyBalloons(string dir)
     {
