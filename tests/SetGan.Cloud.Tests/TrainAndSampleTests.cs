@@ -104,5 +104,8 @@ public sealed class TrainAndSampleTests : IDisposable
         File.Exists(Path.Combine(root, "package", "manifest.sig")).ShouldBeTrue();
         var strip = ImageFile.Load(Path.Combine(root, "onnx-truncations.png"));
         strip.Width.ShouldBeGreaterThan(6 * 128);
+        File.Exists(Path.Combine(root, "evaluation", "edp.png")).ShouldBeTrue();
+        second.Stdout.ShouldContain("raspberry-pi-4");
+        File.ReadAllText(Path.Combine(root, "package", "manifest.json")).ShouldContain("\"quality\": [");
     }
 }

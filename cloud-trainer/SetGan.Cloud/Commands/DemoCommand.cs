@@ -1,15 +1,19 @@
 using System.CommandLine;
+using SetGan.Core.Energy;
+using SetGan.Core.Evaluation;
 using SetGan.Core.Imaging;
 using SetGan.Core.Packaging;
 using SetGan.Trainer.Checkpoints;
 using SetGan.Trainer.Training;
+using Spectre.Console;
 
 namespace SetGan.Cloud.Commands;
 
 /// <summary>
 /// `setgan demo`: the main job on built-in defaults. For now: train the quick preset on the
-/// bundled balloons image (reusing a finished model), write samples for every truncation k, and
-/// run the device path: signed ONNX package, verified, one image per k with ONNX Runtime.
+/// bundled balloons image (reusing a finished model), write samples for every truncation k, run
+/// the device path (signed ONNX package, verified, one image per k with ONNX Runtime), evaluate
+/// every k and choose k* for each shipped device profile at its default budget.
 /// </summary>
 public static class DemoCommand
 {
@@ -17,7 +21,7 @@ public static class DemoCommand
     {
         var output = new Option<string>("--out") { Description = "Working folder for the demo.", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
         var iterations = new Option<int?>("--iterations") { Description = "Iterations per scale (default: the quick preset's)." };
-        var command = new Command("demo", "Train the quick preset on the bundled balloons image (or reuse it), write samples for every truncation k, then export a signed ONNX package and run every k with ONNX Runtime.")
+        var command = new Command("demo", "Train the quick preset on the bundled balloons image (or reuse it), write samples for every truncation k, export a signed ONNX package, run every k with ONNX Runtime, evaluate every k and choose k* for each shipped device profile.")
         {
             output, iterations,
         };
@@ -45,6 +49,7 @@ public static class DemoCommand
                 System.Console.WriteLine($"k = {k} ({result.Size}): {result.ContactSheet}");
             }
             RunOnDevicePath(root, model);
+            EvaluateAndChoose(root, cancel);
             return 0;
         }, onInterrupt: "demo interrupted; run it again to resume training"));
         return command;
@@ -70,6 +75,37 @@ public static class DemoCommand
         System.Console.WriteLine($"signed ONNX package: {package}");
         System.Console.WriteLine($"k = 0..{pyramid.FinestScale} with ONNX Runtime, shown at full size left to right: {sheet}");
     }
+
+    /// <summary>Quality and estimated energy per k, and k* for every shipped board at its default budget.</summary>
+    private static void EvaluateAndChoose(string root, CancellationToken cancel)
+    {
+        string keys = Path.Combine(root, "keys"), folder = Path.Combine(root, "evaluation");
+        string publicPem = File.ReadAllText(Path.Combine(keys, PackageSigning.PublicKeyFile));
+        using var pyramid = PyramidPackage.Load(Path.Combine(root, "package"), publicPem);
+        var devices = EvaluateCommand.DeviceEnergies(pyramid, [], []);
+        var (report, _) = EvaluateCommand.Write(pyramid, ImageFile.Decode(BundledImage(), "balloons.png"), devices, samples: 4, seed: 1, folder,
+            $"{Environment.ProcessorCount} logical cores", cancel);
+        EvaluateCommand.StoreQuality(pyramid, report, File.ReadAllText(Path.Combine(keys, PackageSigning.PrivateKeyFile)), publicPem);
+
+        // The default budgets are sized for the paper's 250 px pyramid, which the quick one fits easily;
+        // a tight 1 J per image shows the trade-off: each board gets the k its own energy allows.
+        const double tight = 1.0;
+        var table = new Table().AddColumns("device", "default budget", "k*", $"k* at {tight} J", "J per image there (estimated)", "SSIM there");
+        table.Columns[0].NoWrap = true;
+        foreach (var device in report.Devices)
+        {
+            var profile = DeviceProfiles.Load(device.Device);
+            var options = TruncationEvaluator.Options(report, device);
+            var atDefault = TruncationPolicy.Choose(options, new EnergyBudget.PerImage(profile.DefaultBudgetJoulesPerImage.Value), new QualityFloor.None(), device.IdleWatts);
+            var atTight = TruncationPolicy.Choose(options, new EnergyBudget.PerImage(tight), new QualityFloor.None(), device.IdleWatts);
+            table.AddRow(device.Device, $"{profile.DefaultBudgetJoulesPerImage.Value:G3} J", K(atDefault), K(atTight),
+                atTight.Energy is { } e ? $"{e.JoulesPerImage:G3}" : "-", atTight.Quality is { } q ? $"{q:F3}" : "-");
+        }
+        AnsiConsole.Write(table);
+        System.Console.WriteLine($"evaluation of every k (quality, energy, EDP charts): {Path.GetFullPath(folder)}");
+    }
+
+    private static string K(TruncationChoice choice) => choice.K is { } k ? $"{k} ({choice.Binding.ToString().ToLowerInvariant()})" : "none fits";
 
     private static byte[] BundledImage()
     {

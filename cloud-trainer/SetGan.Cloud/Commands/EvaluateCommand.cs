@@ -43,39 +43,45 @@ public static class EvaluateCommand
             using var pyramid = PyramidPackage.Load(parse.GetValue(package)!, publicPem, parse.GetValue(threads));
             var real = LoadSourceImage(parse.GetValue(image)!, pyramid.Manifest);
             var devices = DeviceEnergies(pyramid, parse.GetValue(profiles) ?? [], parse.GetValue(measured) ?? []);
-            var evaluator = new TruncationEvaluator(pyramid, real, parse.GetValue(samples), parse.GetValue(seed));
-            string folder = parse.GetValue(output)!;
-            Directory.CreateDirectory(folder);
-
-            var results = new List<TruncationResult>();
-            StepProgress.Run("evaluating truncations", pyramid.FinestScale + 1, k =>
-            {
-                cancel.ThrowIfCancellationRequested();
-                var result = evaluator.Evaluate(k);
-                results.Add(result);
-                ImageFile.SavePng(ContactSheet.Compose([evaluator.Real, result.Reconstruction, .. result.Samples], columns: 5), Path.Combine(folder, $"samples-k{k}.png"));
-            });
-
-            var report = new EvaluationReport
-            {
-                Package = pyramid.Path, ModelsSha256 = pyramid.Manifest.ModelsSha256(), SourceImage = pyramid.Manifest.SourceImage,
-                FinestSize = pyramid.Sizes[^1].ToString(), Samples = parse.GetValue(samples), Seed = parse.GetValue(seed),
-                Machine = $"{Environment.ProcessorCount} logical cores, ONNX Runtime threads {(parse.GetValue(threads) is > 0 and var t ? t.ToString() : "default")}",
-                Created = DateTimeOffset.UtcNow, Truncations = results.Select(r => r.Report).ToList(), Devices = devices,
-            };
-            File.WriteAllText(Path.Combine(folder, "evaluation.json"), JsonSerializer.Serialize(report, EvaluationJson.Default.EvaluationReport));
-            File.WriteAllText(Path.Combine(folder, "evaluation.md"), EvaluationMarkdown.Render(report));
-            var charts = EvaluationCharts.WriteAll(report, folder);
-            if (privatePem is not null)
-                PackageWriter.StoreQuality(pyramid, report.Truncations.Select(t => new TruncationQuality { K = t.K, Ssim = t.Ssim, Swd = t.Swd, Diversity = t.Diversity }).ToList(), privatePem, publicPem);
+            string machine = $"{Environment.ProcessorCount} logical cores, ONNX Runtime threads {(parse.GetValue(threads) is > 0 and var t ? t.ToString() : "default")}";
+            var (report, charts) = Write(pyramid, real, devices, parse.GetValue(samples), parse.GetValue(seed), parse.GetValue(output)!, machine, cancel);
+            if (privatePem is not null) StoreQuality(pyramid, report, privatePem, publicPem);
 
             Summary(report);
-            System.Console.WriteLine($"evaluation written to {Path.GetFullPath(folder)}: evaluation.json, evaluation.md, {string.Join(", ", charts.Select(Path.GetFileName))}, samples-k*.png");
+            System.Console.WriteLine($"evaluation written to {Path.GetFullPath(parse.GetValue(output)!)}: evaluation.json, evaluation.md, {string.Join(", ", charts.Select(Path.GetFileName))}, samples-k*.png");
             System.Console.WriteLine(store ? "quality per k stored in the package manifest (signed again)" : "package manifest left unchanged (--no-store)");
             return Task.FromResult(0);
         }));
         return command;
     }
+
+    /// <summary>Evaluates every k into <paramref name="folder"/>: evaluation.json, evaluation.md, charts and a sample grid per k.</summary>
+    internal static (EvaluationReport Report, IReadOnlyList<string> Charts) Write(PyramidPackage pyramid, RgbImage real, List<DeviceEnergyReport> devices,
+        int samples, int seed, string folder, string machine, CancellationToken cancel)
+    {
+        var evaluator = new TruncationEvaluator(pyramid, real, samples, seed);
+        Directory.CreateDirectory(folder);
+        var results = new List<TruncationResult>();
+        StepProgress.Run("evaluating truncations", pyramid.FinestScale + 1, k =>
+        {
+            cancel.ThrowIfCancellationRequested();
+            var result = evaluator.Evaluate(k);
+            results.Add(result);
+            ImageFile.SavePng(ContactSheet.Compose([evaluator.Real, result.Reconstruction, .. result.Samples], columns: 5), Path.Combine(folder, $"samples-k{k}.png"));
+        });
+        var report = new EvaluationReport
+        {
+            Package = pyramid.Path, ModelsSha256 = pyramid.Manifest.ModelsSha256(), SourceImage = pyramid.Manifest.SourceImage,
+            FinestSize = pyramid.Sizes[^1].ToString(), Samples = samples, Seed = seed, Machine = machine,
+            Created = DateTimeOffset.UtcNow, Truncations = results.Select(r => r.Report).ToList(), Devices = devices,
+        };
+        File.WriteAllText(Path.Combine(folder, "evaluation.json"), JsonSerializer.Serialize(report, EvaluationJson.Default.EvaluationReport));
+        File.WriteAllText(Path.Combine(folder, "evaluation.md"), EvaluationMarkdown.Render(report));
+        return (report, EvaluationCharts.WriteAll(report, folder));
+    }
+
+    internal static void StoreQuality(PyramidPackage pyramid, EvaluationReport report, string privatePem, string publicPem) =>
+        PackageWriter.StoreQuality(pyramid, report.Truncations.Select(t => new TruncationQuality { K = t.K, Ssim = t.Ssim, Swd = t.Swd, Diversity = t.Diversity }).ToList(), privatePem, publicPem);
 
     /// <summary>The real image, refused unless it is byte for byte the one the package was trained on.</summary>
     private static RgbImage LoadSourceImage(string path, PackageManifest manifest)
@@ -87,7 +93,7 @@ public static class EvaluateCommand
         return image;
     }
 
-    private static List<DeviceEnergyReport> DeviceEnergies(PyramidPackage pyramid, string[] profileNames, string[] measuredFiles)
+    internal static List<DeviceEnergyReport> DeviceEnergies(PyramidPackage pyramid, string[] profileNames, string[] measuredFiles)
     {
         var flops = Enumerable.Range(0, pyramid.FinestScale + 1).Select(pyramid.Flops).ToList();
         var profiles = profileNames.Length > 0 ? profileNames.Select(p => DeviceProfiles.Load(p)).ToList() : DeviceProfiles.LoadAll();
