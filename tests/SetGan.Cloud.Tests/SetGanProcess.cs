@@ -10,7 +10,11 @@ internal static class SetGanProcess
 
     public static Process Start(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        // A shell that runs the tests in the background starts them with SIGINT ignored, which every
+        // child inherits and .NET then respects; env puts Ctrl+C back to its default for the program.
+        var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("--default-signal=INT");
+        info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "setgan.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         return Process.Start(info)!;
