@@ -47,7 +47,7 @@ public static class TrainingBenchmark
             {
                 var roundTimes = new List<double>();
                 var clock = Stopwatch.StartNew();
-                ScaleTrainer.Train(new ScaleJob(n, real, lower, geometry.Sizes, settings, CPU), G, D, r =>
+                ScaleTrainer.Train(ScaleJob.Sequential(n, real, lower, geometry.Sizes, settings, CPU), G, D, r =>
                 {
                     roundTimes.Add(clock.Elapsed.TotalSeconds);
                     clock.Restart();

@@ -19,8 +19,8 @@ public static class PackageWriter
 
     public static string GeneratorFile(int scale) => $"G{scale}.onnx";
 
-    /// <summary>Builds the package in OUT.tmp and renames it to OUT, so a half-written package never looks whole.</summary>
-    public static void Write(string output, PackageSource source, IReadOnlyList<PackagedGenerator> generators, string privateKeyPem, bool force = false)
+    /// <summary>Builds the package in OUT.tmp and renames it to OUT, so a half-written package never looks whole; returns its manifest.</summary>
+    public static PackageManifest Write(string output, PackageSource source, IReadOnlyList<PackagedGenerator> generators, string privateKeyPem, bool force = false)
     {
         string final = Path.GetFullPath(output), temp = final + ".tmp";
         if (Directory.Exists(final) && !force) throw new IOException($"'{output}' exists already; pass --force to replace it");
@@ -48,6 +48,7 @@ public static class PackageWriter
         WriteSigned(temp, JsonSerializer.SerializeToUtf8Bytes(manifest, PackageJson.Default.PackageManifest), privateKeyPem);
         if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
         Directory.Move(temp, final);
+        return manifest;
     }
 
     /// <summary>Writes manifest.json and its signature; also what a re-signing tool would call.</summary>

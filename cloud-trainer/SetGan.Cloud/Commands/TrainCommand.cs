@@ -18,10 +18,23 @@ public static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = one per core).", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Model folder to create. Training writes OUT.partial first; rerunning the same command after an interruption resumes at the first unfinished scale.", Required = true };
         var force = new Option<bool>("--force") { Description = "Replace an existing OUT (or a partial run with other settings)." };
-
-        var command = new Command("train", "Train a SinGAN pyramid (mode: sequential, the SinGAN baseline) for one image, with a checkpoint per scale.")
+        var mode = new Option<string>("--mode")
         {
-            image, preset, iterations, maxSize, seed, device, threads, output, force,
+            Description = "sequential: SinGAN, scale after scale, each fed the generated image from below. parallel: SETGAN, every scale fed the " +
+                "upsampled real image from below, all scales at once on the available cores. progressive: parallel, and each new usable " +
+                "truncation G_0..G_k is exported as a signed package the moment it exists (--publish).",
+            DefaultValueFactory = _ => "sequential",
+        };
+        mode.AcceptOnlyFromAmong("sequential", "parallel", "progressive");
+        var earlyStop = new Option<bool>("--early-stop") { Description = "End a scale when its reconstruction loss stops improving (the lr step comes forward, then a quarter more iterations)." };
+        var minIterations = new Option<int>("--min-iterations") { Description = "With --early-stop: never stop a scale before this many iterations.", DefaultValueFactory = _ => 40 };
+        var ssimTarget = new Option<double?>("--ssim-target") { Description = "Early exit: stop adding scales once the reconstruction of G_0..G_k reaches this SSIM against the real image (0..1)." };
+        var publish = new Option<string?>("--publish") { Description = "progressive: folder for the packages (kK/ per usable k) and events.jsonl; default OUT-packages." };
+        var key = new Option<string>("--key") { Description = "progressive: the private signing key for the packages.", DefaultValueFactory = _ => Path.Combine("keys", SetGan.Core.Packaging.PackageSigning.PrivateKeyFile) };
+
+        var command = new Command("train", "Train a SinGAN pyramid for one image (SinGAN sequential, or SETGAN parallel/progressive), with a checkpoint per scale.")
+        {
+            image, preset, iterations, maxSize, seed, device, threads, output, force, mode, earlyStop, minIterations, ssimTarget, publish, key,
         };
         command.SetAction((parse, cancel) => CliErrors.Run(async () =>
         {
@@ -33,8 +46,16 @@ public static class TrainCommand
             };
             if (parse.GetValue(iterations) is { } n) settings = settings with { Iterations = n > 0 ? n : throw new ArgumentException("--iterations must be at least 1") };
             if (parse.GetValue(maxSize) is { } px) settings = settings with { MaxSize = px };
+            settings = settings with { Mode = Enum.Parse<TrainingMode>(parse.GetValue(mode)!, ignoreCase: true) };
+            if (parse.GetValue(earlyStop))
+                settings = settings with { EarlyStop = new EarlyStopSettings(MinIterations: parse.GetValue(minIterations) is > 0 and var m ? m : throw new ArgumentException("--min-iterations must be at least 1")) };
+            if (parse.GetValue(ssimTarget) is { } t)
+                settings = settings with { SsimTarget = t is > 0 and <= 1 ? t : throw new ArgumentException("--ssim-target must be in (0, 1]") };
             string path = parse.GetValue(image)!, outDir = parse.GetValue(output)!;
-            var dir = await TrainingRun.RunAsync(Path.GetFileName(path), TrainingRun.ReadInput(path), settings, outDir, parse.GetValue(force), cancel);
+            string? privateKey = settings.Mode == TrainingMode.Progressive ? PackageCommands.ReadKey(parse.GetValue(key)!) : null;
+            string publishTo = parse.GetValue(publish) ?? Path.GetFullPath(outDir).TrimEnd('/') + "-packages";
+            var dir = await TrainingRun.RunAsync(Path.GetFileName(path), TrainingRun.ReadInput(path), settings, outDir, parse.GetValue(force), cancel,
+                privateKey is null ? null : (publishTo, privateKey));
             System.Console.WriteLine($"model written to {dir.Path}");
             return 0;
         }, onInterrupt: $"training interrupted; rerun the same command to resume at the first unfinished scale"));

@@ -8,7 +8,8 @@ namespace SetGan.Cloud.Commands;
 /// <summary>One `train` job: validate the input, train into OUT.partial with progress and logs, then publish OUT.</summary>
 public static class TrainingRun
 {
-    public static async Task<ModelDirectory> RunAsync(string imageName, byte[] imageBytes, TrainingSettings settings, string output, bool force, CancellationToken cancel)
+    public static async Task<ModelDirectory> RunAsync(string imageName, byte[] imageBytes, TrainingSettings settings, string output, bool force, CancellationToken cancel,
+        (string Folder, string PrivateKey)? publish = null)
     {
         var source = ImageFile.Decode(imageBytes, imageName);
         var trainer = new PyramidTrainer(settings, Serilog.Core.Logger.None);
@@ -19,11 +20,15 @@ public static class TrainingRun
 
         using (var log = RunLog.Create(Path.Combine(dir.Path, "logs", "train.json")))
         {
-            log.Information("Training {Image} ({Width}x{Height}) with preset {Preset}: {Scales} scales {Sizes}, {Iterations} iterations each, into {Output}",
-                imageName, source.Width, source.Height, settings.Preset, geometry.ScaleCount, string.Join(" ", geometry.Sizes), settings.Iterations, output);
+            log.Information("Training {Image} ({Width}x{Height}) with preset {Preset}, mode {Mode}: {Scales} scales {Sizes}, {Iterations} iterations each, into {Output}",
+                imageName, source.Width, source.Height, settings.Preset, settings.Mode, geometry.ScaleCount, string.Join(" ", geometry.Sizes), settings.Iterations, output);
+            if (settings.EarlyStop is { } es) log.Information("Early stop on: {EarlyStop}", es);
+            var publisher = publish is { } p
+                ? new ProgressivePublisher(p.Folder, p.PrivateKey, e => log.Information("Published k = {K} as package version {Version} after {Seconds:F1} s: {Package}", e.K, e.Version, e.SecondsSinceStart, e.Package))
+                : null;
             var running = new PyramidTrainer(settings, log);
             await TrainingProgressView.RunAsync(geometry, settings, completed, log, RunLog.Interactive,
-                observer => Task.Run(() => running.Train(source, dir, observer, cancel), cancel));
+                observer => Task.Run(() => running.Train(source, dir, observer, cancel, publisher is null ? null : k => publisher.Publish(dir, k)), cancel));
             log.Information("Training finished: {Output}", output);
         }
         return dir.Complete();

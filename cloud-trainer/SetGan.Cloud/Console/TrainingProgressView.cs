@@ -73,7 +73,10 @@ public sealed class TrainingProgressView : ITrainingObserver
     {
         if (perScale[scale] is { } task)
         {
-            task.Description = Label(scale, new ScaleSize(record.Width, record.Height), record.Nfc, $"[green]done[/] {record.Seconds:F0} s, rec {record.RecLoss:F4}");
+            string stopped = record.EarlyStop is null ? "" : $", stopped early at {record.Iterations}";
+            task.Description = Label(scale, new ScaleSize(record.Width, record.Height), record.Nfc, $"[green]done[/] {record.Seconds:F0} s, rec {record.RecLoss:F4}{stopped}");
+            overall?.Increment(costPerIteration[scale] * (iterations - record.Iterations));
+            task.Value = task.MaxValue;
             task.StopTask();
         }
     }

@@ -22,6 +22,9 @@ public sealed record ModelRecord
     public required List<ScaleSize> Sizes { get; init; }
     public required List<int> Nfc { get; init; }
     public bool Complete { get; init; }
+
+    /// <summary>Why the pyramid has fewer scales than planned (the early exit on SSIM), when it does.</summary>
+    public string? EarlyExit { get; init; }
 }
 
 /// <summary>scale-NN/scale.json: one scale's sizes, noise_amp and z_opt (weights sit beside it).</summary>
@@ -40,6 +43,9 @@ public sealed record ScaleRecord
     public required double ErrD { get; init; }
     public required double ErrG { get; init; }
     public required double RecLoss { get; init; }
+
+    /// <summary>Why this scale stopped before its iteration budget, when it did.</summary>
+    public string? EarlyStop { get; init; }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,

@@ -78,9 +78,15 @@ public sealed class ModelDirectory
     public int CompletedScales()
     {
         int n = 0;
-        while (File.Exists(System.IO.Path.Combine(ScaleDir(n), ScaleFile))) n++;
+        while (HasScale(n)) n++;
         return n;
     }
+
+    /// <summary>Whether scale n is fully written (parallel training finishes scales in any order).</summary>
+    public bool HasScale(int scale) => File.Exists(System.IO.Path.Combine(ScaleDir(scale), ScaleFile));
+
+    /// <summary>Removes a saved scale that will not be part of the pyramid (above an early exit).</summary>
+    public void RemoveScale(int scale) => DeleteTree(ScaleDir(scale));
 
     public ScaleRecord ReadScale(int scale)
     {

@@ -28,7 +28,7 @@ public static class PyramidSampler
     /// <paramref name="noise"/> replaces the random draw (for parity tests with fixed noise).
     /// </summary>
     public static Tensor Run(IReadOnlyList<TrainedScale> scales, IReadOnlyList<ScaleSize> sizes, NoiseMode mode, Device device,
-        Func<int, ScaleSize, Tensor>? noise = null)
+        Func<int, ScaleSize, Tensor>? noise = null, torch.Generator? random = null)
     {
         if (scales.Count == 0) throw new ArgumentException("no trained scales to run", nameof(scales));
         if (sizes.Count != scales.Count) throw new ArgumentException($"{scales.Count} scales but {sizes.Count} sizes", nameof(sizes));
@@ -40,27 +40,29 @@ public static class PyramidSampler
             if (n > 0) previous = Upsample(previous, sizes[n]);
             var z = mode == NoiseMode.Reconstruction ? ReconstructionNoise(scales[n], sizes[n])
                 : noise is not null ? noise(n, sizes[n])
-                : Noise(n, sizes[n], device);
+                : Noise(n, sizes[n], device, random);
             previous = scales[n].G.forward(PadInput(z.mul(scales[n].NoiseAmp).add_(previous)), PadInput(previous));
         }
         return previous.MoveToOuterDisposeScope();
     }
 
     /// <summary>draw_concat: the pyramid's output below scale n, upsampled to scale n's size.</summary>
-    public static Tensor DrawConcat(IReadOnlyList<TrainedScale> lower, IReadOnlyList<ScaleSize> sizes, NoiseMode mode, ScaleSize target, Device device)
+    public static Tensor DrawConcat(IReadOnlyList<TrainedScale> lower, IReadOnlyList<ScaleSize> sizes, NoiseMode mode, ScaleSize target, Device device,
+        torch.Generator? random = null)
     {
-        using var coarse = Run(lower, sizes, mode, device);
+        using var coarse = Run(lower, sizes, mode, device, random: random);
         return Upsample(coarse, target);
     }
 
     /// <summary>
     /// Gaussian noise z_n. At scale 0 SinGAN draws one channel and repeats it over RGB, so the
-    /// coarsest scale varies structure rather than colour.
+    /// coarsest scale varies structure rather than colour. <paramref name="random"/> gives a scale
+    /// its own stream, so scales training side by side draw the same numbers in any order.
     /// </summary>
-    public static Tensor Noise(int scale, ScaleSize size, Device device) =>
+    public static Tensor Noise(int scale, ScaleSize size, Device device, torch.Generator? random = null) =>
         scale == 0
-            ? randn(1, 1, size.Height, size.Width, device: device).expand(1, 3, size.Height, size.Width)
-            : randn(1, 3, size.Height, size.Width, device: device);
+            ? randn(new long[] { 1, 1, size.Height, size.Width }, device: device, generator: random).expand(1, 3, size.Height, size.Width)
+            : randn(new long[] { 1, 3, size.Height, size.Width }, device: device, generator: random);
 
     public static Tensor PadInput(Tensor x) => nn.functional.pad(x, new long[] { Pad, Pad, Pad, Pad });
 

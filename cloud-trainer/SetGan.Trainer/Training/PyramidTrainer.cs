@@ -6,7 +6,6 @@ using SetGan.Trainer.Checkpoints;
 using SetGan.Trainer.SinGan;
 using Serilog;
 using static TorchSharp.torch;
-using Generator = SetGan.Trainer.SinGan.Generator;
 
 namespace SetGan.Trainer.Training;
 
@@ -59,61 +58,59 @@ public sealed class PyramidTrainer(TrainingSettings settings, ILogger log)
         Nfc = Enumerable.Range(0, geometry.ScaleCount).Select(n => NetworkWidth.Nfc(n, settings.NfcInit)).ToList(),
     };
 
-    /// <summary>Trains every scale not yet in <paramref name="dir"/>; returns when all are saved.</summary>
-    public void Train(RgbImage source, ModelDirectory dir, ITrainingObserver? observer, CancellationToken cancel)
+    /// <summary>
+    /// Trains every scale not yet in <paramref name="dir"/> in the configured mode; returns when all
+    /// are saved, or when the early exit found enough. <paramref name="prefixReady"/> hears of each new
+    /// usable truncation k (G_0..G_k all saved), in increasing order.
+    /// </summary>
+    public TrainingSummary Train(RgbImage source, ModelDirectory dir, ITrainingObserver? observer, CancellationToken cancel, Action<int>? prefixReady = null)
     {
         var device = TorchRuntime.Prepare(settings);
         var geometry = Geometry(source);
         var reals = RealPyramid(source, geometry);
         ImageFile.SavePng(reals[^1], Path.Combine(dir.Path, "real.png"));
+        var summary = settings.Mode == TrainingMode.Sequential
+            ? TrainSequential(reals, geometry, dir, device, observer, prefixReady, cancel)
+            : new ParallelTrainer(settings, log).Train(reals, geometry, dir, device, observer, prefixReady, cancel);
+        if (summary.EarlyExit is { } why)
+        {
+            var model = dir.ReadModel();
+            int scales = summary.FinestScale + 1;
+            dir.WriteModel(model with { Sizes = model.Sizes.Take(scales).ToList(), Nfc = model.Nfc.Take(scales).ToList(), EarlyExit = why });
+            log.Information("Early exit: {Reason}", why);
+        }
+        return summary;
+    }
+
+    /// <summary>SinGAN's loop: coarse to fine, each scale fed by the frozen generators below.</summary>
+    private TrainingSummary TrainSequential(IReadOnlyList<RgbImage> reals, PyramidGeometry geometry, ModelDirectory dir, Device device,
+        ITrainingObserver? observer, Action<int>? prefixReady, CancellationToken cancel)
+    {
         int first = dir.CompletedScales();
         if (first > 0) log.Information("Resuming at scale {Scale}: scales 0..{Last} are already trained", first, first - 1);
-
         var scales = first > 0 ? TrainedPyramid.Load(dir, device, first).Scales : new List<TrainedScale>();
         try
         {
             for (int n = first; n < geometry.ScaleCount; n++)
-                TrainScale(n, geometry, reals, scales, dir, device, observer, first, cancel);
+            {
+                var (G, D) = ScaleRun.Networks(n, settings, device, handOverFrom: dir);
+                observer?.ScaleStarted(n, geometry.Sizes[n], NetworkWidth.Nfc(n, settings.NfcInit), resumed: first > 0 && n == first);
+                using var real = TorchImages.ToTensor(reals[n], device);
+                var job = ScaleJob.Sequential(n, real, scales, geometry.Sizes, settings, device);
+                using (job.Below) scales.Add(ScaleRun.TrainAndSave(job, G, D, dir, observer, log, cancel));
+                prefixReady?.Invoke(n);
+                if (settings.SsimTarget is { } target && n < geometry.ScaleCount - 1)
+                {
+                    var (reached, reason) = EarlyExit.Check(n, EarlyExit.Ssim(scales, reals[^1], device), target, geometry.ScaleCount);
+                    log.Information("Early exit check: {Reason}", reason);
+                    if (reached) return new TrainingSummary(n, reason);
+                }
+            }
+            return new TrainingSummary(geometry.ScaleCount - 1, null);
         }
         finally
         {
             foreach (var s in scales) s.Dispose();
         }
-    }
-
-    private void TrainScale(int n, PyramidGeometry geometry, IReadOnlyList<RgbImage> reals, List<TrainedScale> scales,
-        ModelDirectory dir, Device device, ITrainingObserver? observer, int first, CancellationToken cancel)
-    {
-        int nfc = NetworkWidth.Nfc(n, settings.NfcInit);
-        // Seeded per scale, so a resumed run draws the same numbers as an uninterrupted one.
-        manual_seed(settings.Seed + n);
-        var G = new Generator(nfc);
-        var D = new Discriminator(nfc);
-        if (n > 0 && NetworkWidth.Nfc(n - 1, settings.NfcInit) == nfc)
-            dir.LoadWeights(n - 1, G, D); // SinGAN hands the weights over when the width is unchanged
-        G.to(device);
-        D.to(device);
-        observer?.ScaleStarted(n, geometry.Sizes[n], nfc, resumed: first > 0 && n == first);
-        log.Information("Scale {Scale}: {Width}x{Height}, nfc {Nfc}, {Iterations} iterations", n, geometry.Sizes[n].Width, geometry.Sizes[n].Height, nfc, settings.Iterations);
-
-        using var real = TorchImages.ToTensor(reals[n], device);
-        var job = new ScaleJob(n, real, scales, geometry.Sizes, settings, device);
-        var outcome = ScaleTrainer.Train(job, G, D, observer is null ? null : observer.Iteration, cancel);
-
-        var record = new ScaleRecord
-        {
-            Scale = n, Width = geometry.Sizes[n].Width, Height = geometry.Sizes[n].Height, Nfc = nfc,
-            NoiseAmp = outcome.NoiseAmp,
-            ZOpt = n == 0 ? outcome.ZOpt[0, 0].cpu().data<float>().ToArray() : null,
-            Iterations = outcome.Last.Iteration, Seconds = outcome.Last.Elapsed.TotalSeconds,
-            ErrD = outcome.Last.ErrD, ErrG = outcome.Last.ErrG, RecLoss = outcome.Last.RecLoss,
-        };
-        dir.SaveScale(record, G, D);
-        D.Dispose();
-        TrainedPyramid.Freeze(G);
-        scales.Add(new TrainedScale(n, geometry.Sizes[n], nfc, G, outcome.NoiseAmp, outcome.ZOpt));
-        observer?.ScaleFinished(n, record);
-        log.Information("Scale {Scale} done in {Seconds:F1} s: errD {ErrD:F4}, errG {ErrG:F4}, rec {RecLoss:F4}, noise_amp {NoiseAmp:F4}",
-            n, record.Seconds, record.ErrD, record.ErrG, record.RecLoss, record.NoiseAmp);
     }
 }

@@ -6,14 +6,27 @@ using Generator = SetGan.Trainer.SinGan.Generator;
 
 namespace SetGan.Trainer.Training;
 
-/// <summary>What one scale's training needs: the real image at that scale and the frozen scales below.</summary>
-public sealed record ScaleJob(int Scale, Tensor Real, IReadOnlyList<TrainedScale> Lower, IReadOnlyList<ScaleSize> Sizes, TrainingSettings Settings, Device Device)
+/// <summary>
+/// What one scale's training needs: the real image at that scale, what it is fed from below, and
+/// (in parallel modes) its own random stream so that scales training side by side stay reproducible.
+/// </summary>
+public sealed record ScaleJob(int Scale, Tensor Real, ScaleConditioning Below, ScaleSize Size, TrainingSettings Settings, Device Device,
+    torch.Generator? Random = null)
 {
-    public ScaleSize Size => Sizes[Scale];
+    /// <summary>Threads this scale should use now (parallel lanes gain cores as others finish); null leaves them.</summary>
+    public Func<int>? ThreadsWanted { get; init; }
+
+    /// <summary>Called after every iteration, so the lane scheduler knows how much work is left.</summary>
+    public Action? Worked { get; init; }
+
+    /// <summary>SinGAN's job for scale n: fed by the frozen generators below.</summary>
+    public static ScaleJob Sequential(int n, Tensor real, IReadOnlyList<TrainedScale> lower, IReadOnlyList<ScaleSize> sizes, TrainingSettings settings, Device device) =>
+        new(n, real, n == 0 ? new ScaleConditioning.Coarsest(sizes[0], device) : new ScaleConditioning.OnGenerated(lower, sizes.Take(n).ToList(), sizes[n], device),
+            sizes[n], settings, device);
 }
 
-/// <summary>The outcome of one scale: noise_amp, z_opt and the last losses.</summary>
-public sealed record ScaleOutcome(double NoiseAmp, Tensor ZOpt, IterationReport Last);
+/// <summary>The outcome of one scale: noise_amp, z_opt, the last losses, and why it stopped early (if it did).</summary>
+public sealed record ScaleOutcome(double NoiseAmp, Tensor ZOpt, IterationReport Last, string? EarlyStop = null);
 
 /// <summary>
 /// SinGAN's train_single_scale: WGAN-GP with alpha-weighted reconstruction, Dsteps critic steps
@@ -31,13 +44,11 @@ public static class ScaleTrainer
         // z_opt: a fixed noise map at scale 0 (paper: z*), zeros above. SinGAN's code redraws it every
         // epoch at scale 0; we keep the paper's fixed map so that reconstruction is well defined.
         var zOpt = job.Scale == 0
-            ? PyramidSampler.Noise(0, size, job.Device).contiguous()
+            ? PyramidSampler.Noise(0, size, job.Device, job.Random).contiguous()
             : zeros(1, 3, size.Height, size.Width, device: job.Device);
 
         // z_prev (the reconstruction from below) and noise_amp_n = noise_amp_init * RMSE(real_n, z_prev).
-        using var zPrev = job.Scale == 0
-            ? zeros(1, 3, size.Height, size.Width, device: job.Device)
-            : PyramidSampler.DrawConcat(job.Lower, job.Sizes.Take(job.Scale).ToList(), NoiseMode.Reconstruction, size, job.Device);
+        using var zPrev = job.Below.Reconstruction();
         double noiseAmp = job.Scale == 0 ? 1.0 : NoiseAmp(real, zPrev, s.NoiseAmpInit);
         using var zPrevPadded = PyramidSampler.PadInput(zPrev);
         using var recInput = PyramidSampler.PadInput(zOpt * noiseAmp + zPrev);
@@ -50,20 +61,22 @@ public static class ScaleTrainer
         D.train();
 
         IterationReport? last = null;
+        var earlyStop = s.EarlyStop is { } es ? new EarlyStop(es, s.Iterations) : null;
+        int threads = 0;
         for (int epoch = 0; epoch < s.Iterations; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
+            if (job.ThreadsWanted?.Invoke() is { } wanted && wanted != threads) set_num_threads(threads = wanted);
             using var scope = NewDisposeScope();
-            var noise_ = PyramidSampler.Noise(job.Scale, size, job.Device);
+            var noise_ = PyramidSampler.Noise(job.Scale, size, job.Device, job.Random);
             Tensor noise = null!, prevPadded = null!;
             double errD = 0, errG = 0, rec = 0;
 
             for (int j = 0; j < s.DSteps; j++)
             {
                 // SinGAN draws a new random image from the scales below for every critic step.
-                var prev = job.Scale == 0
-                    ? zeros(1, 3, size.Height, size.Width, device: job.Device)
-                    : PyramidSampler.DrawConcat(job.Lower, job.Sizes.Take(job.Scale).ToList(), NoiseMode.Random, size, job.Device);
+                // SETGAN feeds the real image from below instead (ScaleConditioning.OnReal).
+                var prev = job.Below.Random(job.Random);
                 prevPadded = PyramidSampler.PadInput(prev);
                 noise = PyramidSampler.PadInput(job.Scale == 0 ? noise_ : noise_ * noiseAmp + prev);
 
@@ -72,7 +85,7 @@ public static class ScaleTrainer
                 Tensor fake;
                 using (no_grad()) fake = G.forward(noise, prevPadded); // the critic step never needs G's graph
                 var errDFake = D.forward(fake).mean();
-                var penalty = GradientPenalty(D, real, fake, s.LambdaGrad);
+                var penalty = GradientPenalty(D, real, fake, s.LambdaGrad, job.Random);
                 var lossD = errDReal + errDFake + penalty;
                 lossD.backward();
                 optimizerD.step();
@@ -100,11 +113,23 @@ public static class ScaleTrainer
             schedulerG.step();
             last = new IterationReport(job.Scale, epoch + 1, s.Iterations, errD, errG, rec, clock.Elapsed);
             onIteration?.Invoke(last);
+            job.Worked?.Invoke();
+            var action = earlyStop?.Observe(epoch + 1, rec) ?? EarlyStopAction.Continue;
+            if (action == EarlyStopAction.Stop) break;
+            if (action == EarlyStopAction.StepLearningRate && epoch + 1 < s.LrMilestone)
+            {
+                // The plateau brings SinGAN's lr step forward; the milestone then does nothing more.
+                foreach (var optimizer in new[] { optimizerD, optimizerG })
+                    foreach (var group in optimizer.ParamGroups) group.LearningRate *= s.Gamma;
+                schedulerD = optim.lr_scheduler.MultiStepLR(optimizerD, [int.MaxValue], s.Gamma);
+                schedulerG = optim.lr_scheduler.MultiStepLR(optimizerG, [int.MaxValue], s.Gamma);
+            }
         }
 
         G.eval();
         D.eval();
-        return new ScaleOutcome(noiseAmp, zOpt, last ?? new IterationReport(job.Scale, 0, s.Iterations, double.NaN, double.NaN, double.NaN, clock.Elapsed));
+        return new ScaleOutcome(noiseAmp, zOpt, last ?? new IterationReport(job.Scale, 0, s.Iterations, double.NaN, double.NaN, double.NaN, clock.Elapsed),
+            earlyStop?.StopReason);
     }
 
     /// <summary>noise_amp_n = noise_amp_init * sqrt(MSE(real_n, upsampled reconstruction from below)).</summary>
@@ -115,9 +140,9 @@ public static class ScaleTrainer
     }
 
     /// <summary>WGAN-GP (Gulrajani et al.) as SinGAN computes it: the gradient norm over channels, per pixel.</summary>
-    public static Tensor GradientPenalty(Discriminator D, Tensor real, Tensor fake, double lambda)
+    public static Tensor GradientPenalty(Discriminator D, Tensor real, Tensor fake, double lambda, torch.Generator? random = null)
     {
-        var alpha = rand(1, 1, device: real.device).expand(real.shape);
+        var alpha = rand(new long[] { 1, 1 }, device: real.device, generator: random).expand(real.shape);
         var interpolates = (alpha * real + (1 - alpha) * fake.detach()).detach().requires_grad_(true);
         var critic = D.forward(interpolates);
         var gradients = autograd.grad(new[] { critic }, new[] { interpolates }, new[] { ones_like(critic) }, retain_graph: true, create_graph: true)[0];

@@ -37,8 +37,14 @@ public sealed record TrainingSettings
     public long Seed { get; init; } = 1;
     public string Device { get; init; } = "cpu";
 
-    /// <summary>libtorch intra-op threads; 0 = one per core.</summary>
+    /// <summary>libtorch intra-op threads; 0 = one per core. In parallel modes: the threads shared by all scales.</summary>
     public int Threads { get; init; }
+
+    /// <summary>Early stop (ours): end a scale when its losses stop improving; null trains every iteration.</summary>
+    public EarlyStopSettings? EarlyStop { get; init; }
+
+    /// <summary>Early exit (the paper's): stop adding scales once the reconstruction's SSIM reaches this.</summary>
+    public double? SsimTarget { get; init; }
 
     /// <summary>SinGAN's MultiStepLR milestone: 1600 of 2000 iterations, scaled with <see cref="Iterations"/>.</summary>
     public int LrMilestone => (int)Math.Round(Iterations * 0.8);
@@ -57,12 +63,6 @@ public sealed record TrainingSettings
 
     /// <summary>Settings that change what is trained; resuming requires them to match.</summary>
     public string Fingerprint() =>
-        string.Join(";", Mode, Iterations, MaxSize, MinSize, ScaleFactorInit, NfcInit, LearningRateG, LearningRateD,
-            Beta1, Gamma, DSteps, GSteps, LambdaGrad, Alpha, NoiseAmpInit, Seed);
-}
-
-public enum TrainingMode
-{
-    /// <summary>SinGAN: scales one after another, each fed the generated image from below.</summary>
-    Sequential,
+        string.Join(";", Mode is TrainingMode.Sequential ? "Sequential" : "Parallel", Iterations, MaxSize, MinSize, ScaleFactorInit, NfcInit,
+            LearningRateG, LearningRateD, Beta1, Gamma, DSteps, GSteps, LambdaGrad, Alpha, NoiseAmpInit, Seed, EarlyStop, SsimTarget);
 }

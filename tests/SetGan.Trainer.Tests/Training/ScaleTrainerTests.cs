@@ -30,7 +30,7 @@ public class ScaleTrainerTests
         using var D = new Discriminator(32);
         var reports = new List<IterationReport>();
 
-        var outcome = ScaleTrainer.Train(new ScaleJob(0, real, [], geometry.Sizes, settings, CPU), G, D, reports.Add, CancellationToken.None);
+        var outcome = ScaleTrainer.Train(ScaleJob.Sequential(0, real, [], geometry.Sizes, settings, CPU), G, D, reports.Add, CancellationToken.None);
 
         reports.Count.ShouldBe(40);
         outcome.NoiseAmp.ShouldBe(1.0); // noise_amp_0 = 1

@@ -1,0 +1,74 @@
+namespace SetGan.Trainer.Training;
+
+/// <summary>Scales that one thread of the parallel trainer trains one after another.</summary>
+public sealed record Lane(int Id, IReadOnlyList<int> Scales, double Cost);
+
+/// <summary>
+/// How the parallel modes spread scales over the cores. Small scales use threads poorly and the
+/// finest scale holds most of the work, so each scale trains single-threaded on its own lane: the
+/// scales are dealt longest first to the least loaded of min(cores, scales) lanes (LPT), and each
+/// lane runs its scales small to large so that usable prefixes appear early. When a lane runs out
+/// of work its core goes to the lane with the most work left (<see cref="CoreBroker"/>).
+/// </summary>
+public static class LaneSchedule
+{
+    public static IReadOnlyList<Lane> Plan(IReadOnlyDictionary<int, double> costByScale, int cores)
+    {
+        if (cores < 1) throw new ArgumentOutOfRangeException(nameof(cores));
+        int count = Math.Min(cores, costByScale.Count);
+        var scales = Enumerable.Range(0, count).Select(_ => new List<int>()).ToArray();
+        var load = new double[count];
+        foreach (var (scale, cost) in costByScale.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key))
+        {
+            int lane = Array.IndexOf(load, load.Min());
+            scales[lane].Add(scale);
+            load[lane] += cost;
+        }
+        return scales.Select((s, i) => new Lane(i, s.Order().ToList(), load[i])).ToList();
+    }
+
+    /// <summary>The time the plan takes with one core per lane, in cost units: its longest lane.</summary>
+    public static double Makespan(IReadOnlyList<Lane> lanes) => lanes.Count == 0 ? 0 : lanes.Max(l => l.Cost);
+}
+
+/// <summary>
+/// Hands the cores of finished lanes to the lane with the most work left. libtorch takes its
+/// thread count per calling thread (OpenMP), so each lane sets its own between iterations.
+/// </summary>
+public sealed class CoreBroker
+{
+    private readonly object gate = new();
+    private readonly int cores;
+    private readonly double[] remaining;
+    private readonly bool[] done;
+
+    public CoreBroker(IReadOnlyList<Lane> lanes, int cores)
+    {
+        this.cores = cores;
+        remaining = lanes.Select(l => l.Cost).ToArray();
+        done = new bool[lanes.Count];
+    }
+
+    public void Worked(int lane, double cost)
+    {
+        lock (gate) remaining[lane] = Math.Max(0, remaining[lane] - cost);
+    }
+
+    public void Finished(int lane)
+    {
+        lock (gate) { done[lane] = true; remaining[lane] = 0; }
+    }
+
+    /// <summary>Threads lane <paramref name="lane"/> should use now: 1, plus every spare core if it has the most work left.</summary>
+    public int Threads(int lane)
+    {
+        lock (gate)
+        {
+            int active = done.Count(d => !d);
+            if (active == 0 || done[lane]) return 1;
+            int spare = Math.Max(0, cores - active);
+            int busiest = Enumerable.Range(0, remaining.Length).Where(i => !done[i]).MaxBy(i => remaining[i]);
+            return lane == busiest ? 1 + spare : 1;
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using SetGan.Core.Imaging;
+using SetGan.Core.Pyramid;
+using SetGan.Trainer.Checkpoints;
+using SetGan.Trainer.SinGan;
+using Serilog;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SetGan.Trainer.Training;
+
+/// <summary>
+/// SETGAN's parallel training (section 3 of the paper): G_n learns on the upsampled real image
+/// X_{n-1}, so no scale waits for another. Scales run on lanes (<see cref="LaneSchedule"/>) in this
+/// process, each with its own random stream; a prefix G_0..G_k is announced as soon as every scale
+/// in it is saved, which is what the progressive mode publishes and where the early exit looks.
+/// </summary>
+public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
+{
+    public TrainingSummary Train(IReadOnlyList<RgbImage> reals, PyramidGeometry geometry, ModelDirectory dir, Device device,
+        ITrainingObserver? observer, Action<int>? prefixReady, CancellationToken cancel)
+    {
+        int count = geometry.ScaleCount;
+        var done = new Dictionary<int, TrainedScale>();
+        for (int n = 0; n < count; n++)
+            if (dir.HasScale(n)) done[n] = TrainedPyramid.LoadScale(dir, n, device);
+        var toTrain = Enumerable.Range(0, count).Where(n => !done.ContainsKey(n)).ToList();
+        if (done.Count > 0) log.Information("Resuming: scales {Done} are already trained", string.Join(", ", done.Keys.Order()));
+
+        int cores = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
+        var lanes = LaneSchedule.Plan(toTrain.ToDictionary(n => n, n => Cost(geometry, n) * settings.Iterations), cores);
+        log.Information("Parallel training on {Cores} cores: {Lanes}", cores, string.Join(" | ", lanes.Select(l => $"lane {l.Id}: scales {string.Join(",", l.Scales)}")));
+        var broker = new CoreBroker(lanes, cores);
+
+        // Networks are built here, one after another: their initialisation draws from libtorch's global generator.
+        var networks = toTrain.ToDictionary(n => n, n => ScaleRun.Networks(n, settings, device));
+        var realTensors = reals.Select(r => TorchImages.ToTensor(r, device)).ToArray();
+        using var exit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var gate = new object();
+        int published = -1;
+        string? earlyExit = null;
+        int? lastScale = null;
+
+        void Completed(TrainedScale scale)
+        {
+            lock (gate)
+            {
+                done[scale.Scale] = scale;
+                while (earlyExit is null && done.ContainsKey(published + 1))
+                {
+                    int k = ++published;
+                    if (settings.SsimTarget is { } target)
+                    {
+                        double ssim = EarlyExit.Ssim(Enumerable.Range(0, k + 1).Select(i => done[i]).ToList(), reals[^1], device);
+                        var (reached, reason) = EarlyExit.Check(k, ssim, target, count);
+                        log.Information("Early exit check: {Reason}", reason);
+                        if (reached && k < count - 1) { earlyExit = reason; lastScale = k; exit.Cancel(); }
+                    }
+                    prefixReady?.Invoke(k);
+                }
+            }
+        }
+        foreach (var n in done.Keys.ToList()) Completed(done[n]);
+
+        var failures = new List<Exception>();
+        var threads = lanes.Select(lane => new Thread(() =>
+        {
+            try
+            {
+                foreach (int n in lane.Scales)
+                {
+                    exit.Token.ThrowIfCancellationRequested();
+                    var (G, D) = networks[n];
+                    using var random = new torch.Generator((ulong)(settings.Seed + n));
+                    using var below = n == 0
+                        ? (ScaleConditioning)new ScaleConditioning.Coarsest(geometry.Sizes[0], device)
+                        : new ScaleConditioning.OnReal(PyramidSampler.Upsample(realTensors[n - 1], geometry.Sizes[n]));
+                    double perIteration = Cost(geometry, n);
+                    var job = new ScaleJob(n, realTensors[n], below, geometry.Sizes[n], settings, device, random)
+                    {
+                        ThreadsWanted = () => broker.Threads(lane.Id),
+                        Worked = () => broker.Worked(lane.Id, perIteration),
+                    };
+                    observer?.ScaleStarted(n, geometry.Sizes[n], NetworkWidth.Nfc(n, settings.NfcInit), resumed: false);
+                    Completed(ScaleRun.TrainAndSave(job, G, D, dir, observer, log, exit.Token));
+                }
+            }
+            catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+            {
+                // The early exit stopped this lane: its scales are above k and not needed.
+            }
+            catch (Exception e)
+            {
+                lock (failures) failures.Add(e);
+                exit.Cancel();
+            }
+            finally
+            {
+                broker.Finished(lane.Id);
+            }
+        }) { IsBackground = true, Name = $"setgan-lane-{lane.Id}" }).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        foreach (var t in realTensors) t.Dispose();
+        foreach (var s in done.Values) s.Dispose();
+        foreach (var (n, (G, D)) in networks.Where(kv => !done.ContainsKey(kv.Key))) { G.Dispose(); D.Dispose(); }
+        cancel.ThrowIfCancellationRequested();
+        if (failures.Count > 0) throw failures.Count == 1 ? failures[0] : new AggregateException(failures);
+        if (lastScale is { } last)
+            for (int n = last + 1; n < count; n++) dir.RemoveScale(n);
+        return new TrainingSummary(lastScale ?? count - 1, earlyExit);
+    }
+
+    /// <summary>Relative cost of one iteration at scale n: pixels x nfc^2 (every conv is nfc wide).</summary>
+    public double Cost(PyramidGeometry geometry, int n) => (double)geometry.Sizes[n].Pixels * Math.Pow(NetworkWidth.Nfc(n, settings.NfcInit), 2);
+}
+
+/// <summary>How a training run ended: the finest scale of the pyramid, and the early exit's reason if it cut the pyramid short.</summary>
+public sealed record TrainingSummary(int FinestScale, string? EarlyExit);

@@ -1,0 +1,140 @@
+using SetGan.Core.Packaging;
+using SetGan.Core.Pyramid;
+using SetGan.Trainer.Checkpoints;
+using SetGan.Trainer.Training;
+
+namespace SetGan.Trainer.Tests.Training;
+
+public sealed class ParallelTrainingTests : IDisposable
+{
+    private readonly string root = Directory.CreateTempSubdirectory("setgan-parallel-").FullName;
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+
+    private static TrainingSettings Tiny(TrainingMode mode, int threads = 1) =>
+        TrainingSettings.Quick with { Iterations = 3, MaxSize = 48, Mode = mode, Threads = threads };
+
+    private (ModelDirectory Dir, PyramidTrainer Trainer) Begin(string name, TrainingSettings settings)
+    {
+        var trainer = new PyramidTrainer(settings, Serilog.Core.Logger.None);
+        var record = trainer.Describe("tiny.png", TestImages.TinyBalloonsPng(), trainer.Geometry(TestImages.TinyBalloons()));
+        return (ModelDirectory.BeginTraining(Path.Combine(root, name), record, force: false), trainer);
+    }
+
+    private static byte[] Weights(ModelDirectory dir, int scale) => File.ReadAllBytes(Path.Combine(dir.ScaleDir(scale), ModelDirectory.GeneratorFile));
+
+    [Fact]
+    public void A_scale_trained_alone_equals_the_same_scale_trained_beside_the_others()
+    {
+        // Parallel scales read nothing of each other: retraining only scale 2 gives the same weights.
+        var image = TestImages.TinyBalloons();
+        var (all, trainer) = Begin("all", Tiny(TrainingMode.Parallel));
+        trainer.Train(image, all, null, CancellationToken.None);
+
+        var (alone, trainer2) = Begin("alone", Tiny(TrainingMode.Parallel));
+        foreach (int n in new[] { 0, 1, 3 }) CopyScale(all, alone, n);
+        var started = new List<int>();
+        trainer2.Train(image, alone, new Recorder(started), CancellationToken.None);
+
+        started.ShouldBe([2]);
+        Weights(alone, 2).ShouldBe(Weights(all, 2));
+    }
+
+    [Fact]
+    public void The_same_seed_gives_the_same_pyramid()
+    {
+        var image = TestImages.TinyBalloons();
+        var (a, t1) = Begin("a", Tiny(TrainingMode.Parallel));
+        var (b, t2) = Begin("b", Tiny(TrainingMode.Parallel));
+        t1.Train(image, a, null, CancellationToken.None);
+        t2.Train(image, b, null, CancellationToken.None);
+        for (int n = 0; n < 4; n++) Weights(a, n).ShouldBe(Weights(b, n));
+    }
+
+    [Fact]
+    public void Noise_amp_is_defined_from_the_real_image_below()
+    {
+        var image = TestImages.TinyBalloons();
+        var (dir, trainer) = Begin("amp", Tiny(TrainingMode.Parallel));
+        trainer.Train(image, dir, null, CancellationToken.None);
+
+        var geometry = trainer.Geometry(image);
+        var reals = PyramidTrainer.RealPyramid(image, geometry);
+        using var real2 = TorchImages.ToTensor(reals[2], TorchSharp.torch.CPU);
+        using var real1 = TorchImages.ToTensor(reals[1], TorchSharp.torch.CPU);
+        using var below = SetGan.Trainer.SinGan.PyramidSampler.Upsample(real1, geometry.Sizes[2]);
+        dir.ReadScale(2).NoiseAmp.ShouldBe(ScaleTrainer.NoiseAmp(real2, below, 0.1), 1e-6);
+        dir.ReadScale(0).ZOpt.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public void Progressive_training_publishes_a_verified_package_for_every_k_in_increasing_order()
+    {
+        var image = TestImages.TinyBalloons();
+        var (priv, pub) = PackageSigning.NewKeyPair(Path.Combine(root, "keys"));
+        var (dir, trainer) = Begin("prog", Tiny(TrainingMode.Progressive, threads: 2));
+        var publisher = new ProgressivePublisher(Path.Combine(root, "packages"), File.ReadAllText(priv));
+
+        trainer.Train(image, dir, null, CancellationToken.None, k => publisher.Publish(dir, k));
+
+        var events = ProgressivePublisher.ReadEvents(publisher.Folder);
+        events.Select(e => e.K).ShouldBe([0, 1, 2, 3]);
+        events.Select(e => e.Version).ShouldBe([1, 2, 3, 4]);
+        foreach (var e in events)
+        {
+            using var package = PyramidPackage.Load(e.Package, File.ReadAllText(pub));
+            package.FinestScale.ShouldBe(e.K);
+            package.Manifest.ModelsSha256().ShouldBe(e.ModelsSha256);
+        }
+    }
+
+    [Theory]
+    [InlineData(TrainingMode.Sequential)]
+    [InlineData(TrainingMode.Parallel)]
+    public void The_early_exit_stops_adding_scales_once_the_ssim_target_is_reached(TrainingMode mode)
+    {
+        // Any reconstruction beats an SSIM of 0.001, so the pyramid ends at k = 0.
+        var image = TestImages.TinyBalloons();
+        var (dir, trainer) = Begin($"exit-{mode}", Tiny(mode) with { SsimTarget = 0.001 });
+
+        var summary = trainer.Train(image, dir, null, CancellationToken.None);
+
+        summary.FinestScale.ShouldBe(0);
+        summary.EarlyExit!.ShouldContain("reaches SSIM");
+        var model = dir.ReadModel();
+        model.Sizes.Count.ShouldBe(1);
+        model.EarlyExit.ShouldBe(summary.EarlyExit);
+        Enumerable.Range(1, 3).ShouldAllBe(n => !dir.HasScale(n));
+    }
+
+    [Fact]
+    public void An_unreachable_ssim_target_trains_every_scale()
+    {
+        var (dir, trainer) = Begin("noexit", Tiny(TrainingMode.Sequential) with { SsimTarget = 1.0 });
+        var summary = trainer.Train(TestImages.TinyBalloons(), dir, null, CancellationToken.None);
+        (summary.FinestScale, summary.EarlyExit).ShouldBe((3, null));
+    }
+
+    [Fact]
+    public void Early_stop_records_why_a_scale_ended_before_its_budget()
+    {
+        var settings = Tiny(TrainingMode.Parallel) with { Iterations = 200, EarlyStop = new EarlyStopSettings(MinIterations: 4, Window: 2, Tolerance: 0.5) };
+        var (dir, trainer) = Begin("stop", settings);
+        trainer.Train(TestImages.TinyBalloons(), dir, null, CancellationToken.None);
+
+        var record = dir.ReadScale(0);
+        record.Iterations.ShouldBeLessThan(200);
+        record.EarlyStop!.ShouldContain("plateaued");
+    }
+
+    private static void CopyScale(ModelDirectory from, ModelDirectory to, int n)
+    {
+        Directory.CreateDirectory(to.ScaleDir(n));
+        foreach (var file in Directory.GetFiles(from.ScaleDir(n))) File.Copy(file, Path.Combine(to.ScaleDir(n), Path.GetFileName(file)));
+    }
+
+    private sealed class Recorder(List<int> started) : ITrainingObserver
+    {
+        public void ScaleStarted(int scale, ScaleSize size, int nfc, bool resumed) { lock (started) started.Add(scale); }
+    }
+}
