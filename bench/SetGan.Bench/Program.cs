@@ -9,15 +9,17 @@ using static TorchSharp.torch;
 // matmul rate measured in the same run, and the speed ratio to the same SinGAN iteration in PyTorch
 // (bench/singan_peer.py) measured in the same run when Debian's python3-torch is installed.
 var options = Args.Parse(args);
-if (options.Command is not ("training" or "inference"))
+if (options.Command is not ("training" or "inference" or "modes"))
 {
     Console.Error.WriteLine("usage: setgan-bench training [--sizes 128,250] [--iterations 2] [--warmup 1] [--rounds 2] [--threads 2] [--image samples/balloons.png] [--json bench/results/training.json] [--no-peer]");
     Console.Error.WriteLine("       setgan-bench inference [--sizes 250] [--repeats 20] [--threads 2] [--image samples/balloons.png] [--json bench/results/inference.json]");
+    Console.Error.WriteLine("       setgan-bench modes [--sizes 128] [--iterations 100] [--threads 2] [--samples 4] [--image samples/balloons.png] [--json bench/results/modes.json]");
     return 2;
 }
 set_num_threads(options.Threads);
 var image = ImageFile.Load(options.Image);
 if (options.Command == "inference") return InferenceMain(options, image);
+if (options.Command == "modes") return ModesMain.Run(options, image);
 Console.WriteLine($"libtorch threads: {get_num_threads()}, cores: {Environment.ProcessorCount}, image: {options.Image} ({image})");
 string? peerProblem = options.Peer ? SinGanPeer.Unavailable() : "disabled by --no-peer";
 Console.WriteLine(peerProblem is null ? $"peer: PyTorch {SinGanPeer.Version()} running bench/singan_peer.py" : $"peer: not measured ({peerProblem})");
@@ -79,14 +81,14 @@ static int InferenceMain(Args options, RgbImage image)
 
 static string Format(double? value, string format, string suffix = "") => value is { } v ? v.ToString(format) + suffix : "-";
 
-internal sealed record Args(string Command, int[] Sizes, int Iterations, int Warmup, int Rounds, int Threads, string Image, string? Json, bool Peer, int Repeats)
+internal sealed record Args(string Command, int[] Sizes, int Iterations, int Warmup, int Rounds, int Threads, string Image, string? Json, bool Peer, int Repeats, int Samples)
 {
     public static Args Parse(string[] args)
     {
         string Value(string name, string fallback) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
-        return new Args(args.FirstOrDefault() ?? "", Value("--sizes", args.FirstOrDefault() == "inference" ? "250" : "128,250").Split(',').Select(int.Parse).ToArray(),
-            int.Parse(Value("--iterations", "2")), int.Parse(Value("--warmup", "1")), int.Parse(Value("--rounds", "2")), int.Parse(Value("--threads", Environment.ProcessorCount.ToString())),
+        return new Args(args.FirstOrDefault() ?? "", Value("--sizes", args.FirstOrDefault() switch { "inference" => "250", "modes" => "128", _ => "128,250" }).Split(',').Select(int.Parse).ToArray(),
+            int.Parse(Value("--iterations", args.FirstOrDefault() == "modes" ? "100" : "2")), int.Parse(Value("--warmup", "1")), int.Parse(Value("--rounds", "2")), int.Parse(Value("--threads", Environment.ProcessorCount.ToString())),
             Value("--image", "samples/balloons.png"), args.Contains("--no-json") ? null : Value("--json", $"bench/results/{args.FirstOrDefault()}.json"),
-            !args.Contains("--no-peer"), int.Parse(Value("--repeats", "20")));
+            !args.Contains("--no-peer"), int.Parse(Value("--repeats", "20")), int.Parse(Value("--samples", "4")));
     }
 }

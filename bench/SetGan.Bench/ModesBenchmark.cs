@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using SetGan.Core.Imaging;
+using SetGan.Core.Pyramid;
+using SetGan.Core.Quality;
+using SetGan.Trainer.Checkpoints;
+using SetGan.Trainer.SinGan;
+using SetGan.Trainer.Training;
+using static TorchSharp.torch;
+
+namespace SetGan.Bench;
+
+/// <summary>
+/// SETGAN's headline, measured: the same image and iteration budget trained by SinGAN (sequential)
+/// and by SETGAN (parallel, progressive, parallel + early stop) one after another in one run, with
+/// the time each truncation k became usable and the quality of every k.
+/// </summary>
+public static class ModesBenchmark
+{
+    public sealed record Variant(string Name, TrainingSettings Settings);
+
+    public sealed record ScaleSpan(int Scale, double Start, double End, int Iterations);
+
+    public sealed record QualityAtK(int K, double Ssim, double Swd);
+
+    public sealed record Result(string Name, double Seconds, List<double> UsableAt, List<ScaleSpan> Spans, List<QualityAtK> Quality, int Scales);
+
+    public static Result Run(Variant variant, RgbImage image, string workDir, int samples, ProgressivePublisher? publisher = null)
+    {
+        string output = Path.Combine(workDir, variant.Name);
+        var trainer = new PyramidTrainer(variant.Settings, Serilog.Core.Logger.None);
+        var geometry = trainer.Geometry(image);
+        var record = trainer.Describe("bench.png", ImageFile.EncodePng(image), geometry);
+        var dir = ModelDirectory.BeginTraining(output, record, force: true);
+        var clock = Stopwatch.StartNew();
+        var timeline = new Timeline(clock);
+        var usable = new List<double>();
+        trainer.Train(image, dir, timeline, CancellationToken.None, k =>
+        {
+            publisher?.Publish(dir, k); // progressive: a usable k counts once its package is out
+            lock (usable) usable.Add(clock.Elapsed.TotalSeconds);
+        });
+        double seconds = clock.Elapsed.TotalSeconds;
+        var quality = Quality(dir, PyramidTrainer.RealPyramid(image, geometry)[^1], samples);
+        return new Result(variant.Name, seconds, usable, timeline.Spans.OrderBy(s => s.Scale).ToList(), quality, usable.Count);
+    }
+
+    /// <summary>Per k: SSIM of the reconstruction and SWD of random samples, both upsampled to the finest size.</summary>
+    private static List<QualityAtK> Quality(ModelDirectory dir, RgbImage real, int samples)
+    {
+        using var pyramid = TrainedPyramid.Load(dir, CPU);
+        var swd = new PatchSwd(real);
+        var result = new List<QualityAtK>();
+        manual_seed(12345);
+        for (int k = 0; k < pyramid.Scales.Count; k++)
+        {
+            var prefix = pyramid.Scales.Take(k + 1).ToList();
+            double ssim = EarlyExit.Ssim(prefix, real, CPU);
+            double distance = Enumerable.Range(0, samples).Average(_ =>
+            {
+                using var sample = PyramidSampler.Run(prefix, prefix.Select(s => s.Size).ToList(), NoiseMode.Random, CPU);
+                return swd.Distance(ImageResize.ToSize(TorchImages.ToImage(sample), real.Width, real.Height));
+            });
+            result.Add(new QualityAtK(k, ssim, distance));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Seconds per iteration of every scale trained alone on one thread with SETGAN's conditioning:
+    /// the serial work, whose total over the finest scale's bounds what running scales side by side can gain.
+    /// </summary>
+    public static double[] SingleThreadIteration(RgbImage image, TrainingSettings settings, int iterations)
+    {
+        var geometry = PyramidGeometry.ForImage(image.Width, image.Height, settings.MaxSize);
+        var reals = PyramidTrainer.RealPyramid(image, geometry);
+        set_num_threads(1);
+        var probe = settings with { Iterations = iterations + 1, EarlyStop = null };
+        var result = new double[geometry.ScaleCount];
+        for (int n = 0; n < geometry.ScaleCount; n++)
+        {
+            var (G, D) = ScaleRun.Networks(n, probe, CPU);
+            using var real = TorchImages.ToTensor(reals[n], CPU);
+            using var below = n == 0 ? (ScaleConditioning)new ScaleConditioning.Coarsest(geometry.Sizes[0], CPU)
+                : new ScaleConditioning.OnReal(PyramidSampler.Upsample(TorchImages.ToTensor(reals[n - 1], CPU), geometry.Sizes[n]));
+            var times = new List<double>();
+            var clock = Stopwatch.StartNew();
+            ScaleTrainer.Train(new ScaleJob(n, real, below, geometry.Sizes[n], probe, CPU), G, D, _ => { times.Add(clock.Elapsed.TotalSeconds); clock.Restart(); }, CancellationToken.None);
+            result[n] = times.Skip(1).Average(); // the first iteration pays for allocations
+            G.Dispose();
+            D.Dispose();
+        }
+        return result;
+    }
+
+    private sealed class Timeline(Stopwatch clock) : ITrainingObserver
+    {
+        private readonly Dictionary<int, double> started = new();
+        public List<ScaleSpan> Spans { get; } = [];
+
+        public void ScaleStarted(int scale, ScaleSize size, int nfc, bool resumed)
+        {
+            lock (Spans) started[scale] = clock.Elapsed.TotalSeconds;
+        }
+
+        public void ScaleFinished(int scale, ScaleRecord record)
+        {
+            lock (Spans) Spans.Add(new ScaleSpan(scale, started[scale], clock.Elapsed.TotalSeconds, record.Iterations));
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using SetGan.Core.Imaging;
+using SetGan.Core.Packaging;
+using SetGan.Trainer.Checkpoints;
+using SetGan.Trainer.Training;
+
+namespace SetGan.Bench;
+
+/// <summary>`setgan-bench modes`: sequential vs parallel vs progressive vs parallel + early stop, side by side in one run.</summary>
+internal static class ModesMain
+{
+    public static int Run(Args options, RgbImage image)
+    {
+        int cores = options.Threads;
+        var quick = TrainingSettings.Quick with { Iterations = options.Iterations, MaxSize = options.Sizes[0], Threads = cores };
+        Console.WriteLine($"modes: {options.Image} at {quick.MaxSize} px, {quick.Iterations} iterations per scale, {cores} cores, {options.Samples} samples per k for SWD");
+
+        var perIteration = ModesBenchmark.SingleThreadIteration(image, quick, iterations: 3);
+        double serialWork = perIteration.Sum(), finest = perIteration[^1];
+        double ceiling = Math.Min(cores, serialWork / finest);
+        Console.WriteLine($"one thread, SETGAN iteration per scale (s): {string.Join(" ", perIteration.Select(t => t.ToString("F3")))}");
+        Console.WriteLine($"finest scale = {finest / serialWork:P0} of the work: pure-parallel ceiling min({cores}, {serialWork / finest:F2}) = {ceiling:F2}x");
+
+        string work = Directory.CreateTempSubdirectory("setgan-modes-").FullName;
+        var (privateKey, _) = PackageSigning.NewKeyPair(Path.Combine(work, "keys"));
+        var publisher = new Lazy<ProgressivePublisher>(() => new ProgressivePublisher(Path.Combine(work, "packages"), File.ReadAllText(privateKey)));
+        var variants = new (string Name, TrainingSettings Settings, bool Publish)[]
+        {
+            ("sequential", quick with { Mode = TrainingMode.Sequential }, false),
+            ("parallel", quick with { Mode = TrainingMode.Parallel }, false),
+            ("progressive", quick with { Mode = TrainingMode.Progressive }, true),
+            ("parallel+early-stop", quick with { Mode = TrainingMode.Parallel, EarlyStop = new EarlyStopSettings() }, false),
+        };
+        var results = new List<ModesBenchmark.Result>();
+        foreach (var (name, settings, publish) in variants)
+        {
+            Console.Write($"{name}: training... ");
+            var result = ModesBenchmark.Run(new ModesBenchmark.Variant(name, settings), image, work, options.Samples, publish ? publisher.Value : null);
+            results.Add(result);
+            Console.WriteLine($"{result.Seconds:F0} s, {result.Spans.Sum(s => s.Iterations)} iterations");
+        }
+
+        var baseline = results[0];
+        int n = baseline.Quality.Count - 1;
+        Console.WriteLine();
+        Console.WriteLine($"{"mode",-20} {"wall s",7} {"speedup",8} {"k=N-1 at",9} {"k=N at",7} {"N-1/seq",8} {"SSIM N",7} {"dSSIM",7} {"SWD N",7} {"dSWD",7} {"iters",6}");
+        foreach (var r in results)
+        {
+            var q = r.Quality[^1];
+            Console.WriteLine($"{r.Name,-20} {r.Seconds,7:F0} {baseline.Seconds / r.Seconds,7:F2}x {r.UsableAt[^2],9:F0} {r.UsableAt[^1],7:F0} {r.UsableAt[^2] / baseline.Seconds,8:P0} " +
+                              $"{q.Ssim,7:F3} {q.Ssim / baseline.Quality[^1].Ssim - 1,7:P1} {q.Swd,7:F4} {q.Swd / baseline.Quality[^1].Swd - 1,7:P1} {r.Spans.Sum(s => s.Iterations),6}");
+        }
+        var parallel = results[1];
+        double serialSeconds = serialWork * quick.Iterations;
+        Console.WriteLine();
+        Console.WriteLine($"pure parallelism: serial SETGAN work {serialSeconds:F0} s on one thread / parallel wall {parallel.Seconds:F0} s = {serialSeconds / parallel.Seconds:F2}x, " +
+                          $"{serialSeconds / parallel.Seconds / ceiling:P0} of the ceiling {ceiling:F2}x");
+        Console.WriteLine("quality per k (SSIM of the reconstruction / SWD of samples, upsampled to the finest size):");
+        Console.WriteLine($"{"k",3} " + string.Join(" ", results.Select(r => $"{r.Name,22}")));
+        for (int k = 0; k <= n; k++)
+            Console.WriteLine($"{k,3} " + string.Join(" ", results.Select(r => k < r.Quality.Count ? $"{r.Quality[k].Ssim,12:F3} / {r.Quality[k].Swd,7:F4}" : $"{"-",22}")));
+
+        if (options.Json is { } json)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
+            File.WriteAllText(json, JsonSerializer.Serialize(new { cores, iterations = quick.Iterations, maxSize = quick.MaxSize, perIteration, ceiling, serialSeconds, results },
+                new JsonSerializerOptions { WriteIndented = true }));
+            string chart = Path.ChangeExtension(json, null) + "-timeline.png";
+            TimelineChart.Write(results, chart);
+            Console.WriteLine($"wrote {json} and {chart}");
+        }
+        Directory.Delete(work, recursive: true);
+        return 0;
+    }
+}
