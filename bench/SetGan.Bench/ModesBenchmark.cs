@@ -80,11 +80,12 @@ public static class ModesBenchmark
         {
             var (G, D) = ScaleRun.Networks(n, probe, CPU);
             using var real = TorchImages.ToTensor(reals[n], CPU);
-            using var below = n == 0 ? (ScaleConditioning)new ScaleConditioning.Coarsest(geometry.Sizes[0], CPU)
-                : new ScaleConditioning.OnReal(PyramidSampler.Upsample(TorchImages.ToTensor(reals[n - 1], CPU), geometry.Sizes[n]));
+            using var realBelow = n > 0 ? TorchImages.ToTensor(reals[n - 1], CPU) : null;
+            var job = ScaleJob.Parallel(n, real, realBelow, geometry.Sizes, probe, CPU, random: null);
+            using var below = job.Below;
             var times = new List<double>();
             var clock = Stopwatch.StartNew();
-            ScaleTrainer.Train(new ScaleJob(n, real, below, geometry.Sizes[n], probe, CPU), G, D, _ => { times.Add(clock.Elapsed.TotalSeconds); clock.Restart(); }, CancellationToken.None);
+            ScaleTrainer.Train(job, G, D, _ => { times.Add(clock.Elapsed.TotalSeconds); clock.Restart(); }, CancellationToken.None);
             result[n] = times.Skip(1).Average(); // the first iteration pays for allocations
             G.Dispose();
             D.Dispose();

@@ -71,17 +71,14 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
                     exit.Token.ThrowIfCancellationRequested();
                     var (G, D) = networks[n];
                     using var random = new torch.Generator((ulong)(settings.Seed + n));
-                    using var below = n == 0
-                        ? (ScaleConditioning)new ScaleConditioning.Coarsest(geometry.Sizes[0], device)
-                        : new ScaleConditioning.OnReal(PyramidSampler.Upsample(realTensors[n - 1], geometry.Sizes[n]));
                     double perIteration = Cost(geometry, n);
-                    var job = new ScaleJob(n, realTensors[n], below, geometry.Sizes[n], settings, device, random)
+                    var job = ScaleJob.Parallel(n, realTensors[n], n > 0 ? realTensors[n - 1] : null, geometry.Sizes, settings, device, random) with
                     {
                         ThreadsWanted = () => broker.Threads(lane.Id),
                         Worked = () => broker.Worked(lane.Id, perIteration),
                     };
                     observer?.ScaleStarted(n, geometry.Sizes[n], NetworkWidth.Nfc(n, settings.NfcInit), resumed: false);
-                    Completed(ScaleRun.TrainAndSave(job, G, D, dir, observer, log, exit.Token));
+                    using (job.Below) Completed(ScaleRun.TrainAndSave(job, G, D, dir, observer, log, exit.Token));
                 }
             }
             catch (OperationCanceledException) when (!cancel.IsCancellationRequested)

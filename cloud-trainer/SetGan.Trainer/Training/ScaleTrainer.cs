@@ -23,6 +23,11 @@ public sealed record ScaleJob(int Scale, Tensor Real, ScaleConditioning Below, S
     public static ScaleJob Sequential(int n, Tensor real, IReadOnlyList<TrainedScale> lower, IReadOnlyList<ScaleSize> sizes, TrainingSettings settings, Device device) =>
         new(n, real, n == 0 ? new ScaleConditioning.Coarsest(sizes[0], device) : new ScaleConditioning.OnGenerated(lower, sizes.Take(n).ToList(), sizes[n], device),
             sizes[n], settings, device);
+
+    /// <summary>SETGAN's job for scale n: fed the real image of scale n-1, upsampled; its own random stream.</summary>
+    public static ScaleJob Parallel(int n, Tensor real, Tensor? realBelow, IReadOnlyList<ScaleSize> sizes, TrainingSettings settings, Device device, torch.Generator? random) =>
+        new(n, real, n == 0 ? new ScaleConditioning.Coarsest(sizes[0], device) : new ScaleConditioning.OnReal(PyramidSampler.Upsample(realBelow!, sizes[n])),
+            sizes[n], settings, device, random);
 }
 
 /// <summary>The outcome of one scale: noise_amp, z_opt, the last losses, and why it stopped early (if it did).</summary>
