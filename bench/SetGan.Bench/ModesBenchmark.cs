@@ -20,7 +20,8 @@ public static class ModesBenchmark
 
     public sealed record ScaleSpan(int Scale, double Start, double End, int Iterations);
 
-    public sealed record QualityAtK(int K, double Ssim, double Swd);
+    /// <summary>Quality of truncation k: SSIM of the reconstruction, mean SSIM of random samples, SWD of random samples.</summary>
+    public sealed record QualityAtK(int K, double Ssim, double SampleSsim, double Swd);
 
     public sealed record Result(string Name, double Seconds, List<double> UsableAt, List<ScaleSpan> Spans, List<QualityAtK> Quality, int Scales);
 
@@ -55,12 +56,12 @@ public static class ModesBenchmark
         {
             var prefix = pyramid.Scales.Take(k + 1).ToList();
             double ssim = EarlyExit.Ssim(prefix, real, CPU);
-            double distance = Enumerable.Range(0, samples).Average(_ =>
+            var viewed = Enumerable.Range(0, samples).Select(_ =>
             {
                 using var sample = PyramidSampler.Run(prefix, prefix.Select(s => s.Size).ToList(), NoiseMode.Random, CPU);
-                return swd.Distance(ImageResize.ToSize(TorchImages.ToImage(sample), real.Width, real.Height));
-            });
-            result.Add(new QualityAtK(k, ssim, distance));
+                return ImageResize.ToSize(TorchImages.ToImage(sample), real.Width, real.Height);
+            }).ToList();
+            result.Add(new QualityAtK(k, ssim, viewed.Average(v => Ssim.Compute(v, real)), viewed.Average(swd.Distance)));
         }
         return result;
     }

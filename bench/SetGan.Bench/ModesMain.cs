@@ -56,10 +56,10 @@ internal static class ModesMain
         Console.WriteLine();
         Console.WriteLine($"pure parallelism: serial SETGAN work {serialSeconds:F0} s on one thread / parallel wall {parallel.Seconds:F0} s = {serialSeconds / parallel.Seconds:F2}x, " +
                           $"{serialSeconds / parallel.Seconds / ceiling:P0} of the ceiling {ceiling:F2}x");
-        Console.WriteLine("quality per k (SSIM of the reconstruction / SWD of samples, upsampled to the finest size):");
-        Console.WriteLine($"{"k",3} " + string.Join(" ", results.Select(r => $"{r.Name,22}")));
+        Console.WriteLine("quality per k (SSIM of the reconstruction / mean SSIM of samples / SWD of samples, all upsampled to the finest size):");
+        Console.WriteLine($"{"k",3} " + string.Join(" ", results.Select(r => $"{r.Name,25}")));
         for (int k = 0; k <= n; k++)
-            Console.WriteLine($"{k,3} " + string.Join(" ", results.Select(r => k < r.Quality.Count ? $"{r.Quality[k].Ssim,12:F3} / {r.Quality[k].Swd,7:F4}" : $"{"-",22}")));
+            Console.WriteLine($"{k,3} " + string.Join(" ", results.Select(r => k < r.Quality.Count ? $"{r.Quality[k].Ssim,9:F3} /{r.Quality[k].SampleSsim,6:F3} /{r.Quality[k].Swd,7:F4}" : $"{"-",25}")));
 
         if (options.Json is { } json)
         {
