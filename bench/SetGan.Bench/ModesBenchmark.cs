@@ -79,7 +79,7 @@ public static class ModesBenchmark
         var result = new double[geometry.ScaleCount];
         for (int n = 0; n < geometry.ScaleCount; n++)
         {
-            var (G, D) = ScaleRun.Networks(n, probe, CPU);
+            var (G, D) = ScaleRun.Networks(n, probe, CPU, ScaleRun.Random(n, probe));
             using var real = TorchImages.ToTensor(reals[n], CPU);
             using var realBelow = n > 0 ? TorchImages.ToTensor(reals[n - 1], CPU) : null;
             var job = ScaleJob.Parallel(n, real, realBelow, geometry.Sizes, probe, CPU, random: null);

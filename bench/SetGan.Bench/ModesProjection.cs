@@ -36,7 +36,7 @@ public static class ModesProjection
             double all = Time(ScaleJob.Parallel(n, real, realBelow, geometry.Sizes, settings, CPU, null), n, settings);
             result.Add(new ScaleCost(n, geometry.Sizes[n].ToString(), sequential, one, all));
             // An untrained generator costs the same to run as a trained one: it feeds the next scale's SinGAN step.
-            var (G, D) = ScaleRun.Networks(n, settings, CPU);
+            var (G, D) = ScaleRun.Networks(n, settings, CPU, ScaleRun.Random(n, settings));
             D.Dispose();
             TrainedPyramid.Freeze(G);
             lower.Add(new TrainedScale(n, geometry.Sizes[n], NetworkWidth.Nfc(n), G, 0.1, zeros(1, 3, geometry.Sizes[n].Height, geometry.Sizes[n].Width)));
@@ -47,7 +47,7 @@ public static class ModesProjection
 
     private static double Time(ScaleJob job, int n, TrainingSettings settings)
     {
-        var (G, D) = ScaleRun.Networks(n, settings, CPU);
+        var (G, D) = ScaleRun.Networks(n, settings, CPU, ScaleRun.Random(n, settings));
         var times = new List<double>();
         var clock = Stopwatch.StartNew();
         using (job.Below) ScaleTrainer.Train(job, G, D, _ => { times.Add(clock.Elapsed.TotalSeconds); clock.Restart(); }, CancellationToken.None);

@@ -8,11 +8,12 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor>
 {
     private readonly SinGanBody net;
 
-    public Discriminator(int nfc) : base(nameof(Discriminator))
+    /// <param name="random">Draws the initial weights; null uses libtorch's global generator.</param>
+    public Discriminator(int nfc, torch.Generator? random = null) : base(nameof(Discriminator))
     {
         net = new SinGanBody(inChannels: 3, nfc, outChannels: 1);
         RegisterComponents();
-        net.InitWeights();
+        net.InitWeights(random);
     }
 
     public override Tensor forward(Tensor x) => net.forward(x);

@@ -11,11 +11,12 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly SinGanBody net;
 
-    public Generator(int nfc) : base(nameof(Generator))
+    /// <param name="random">Draws the initial weights; null uses libtorch's global generator.</param>
+    public Generator(int nfc, torch.Generator? random = null) : base(nameof(Generator))
     {
         net = new SinGanBody(inChannels: 3, nfc, outChannels: 3);
         RegisterComponents();
-        net.InitWeights();
+        net.InitWeights(random);
     }
 
     public SinGanBody Net => net;

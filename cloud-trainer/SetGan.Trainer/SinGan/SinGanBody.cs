@@ -50,16 +50,26 @@ public sealed class SinGanBody : nn.Module<Tensor, Tensor>
         return all.narrow(1, 0, outChannels);
     }
 
-    /// <summary>SinGAN's weights_init: conv ~ N(0, 0.02); BatchNorm weight ~ N(1, 0.02), bias 0.</summary>
-    public void InitWeights()
+    /// <summary>
+    /// SinGAN's weights_init: conv ~ N(0, 0.02); BatchNorm weight ~ N(1, 0.02), bias 0. Conv biases
+    /// keep PyTorch's default U(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn here again so that every
+    /// number comes from <paramref name="random"/> and scales built side by side stay reproducible.
+    /// </summary>
+    public void InitWeights(torch.Generator? random = null)
     {
         using var _ = no_grad();
         foreach (var module in modules())
         {
-            if (module is Conv2d conv) nn.init.normal_(conv.weight, 0.0, 0.02);
+            if (module is Conv2d conv)
+            {
+                // Tensor.normal_ rather than nn.init.normal_: TorchSharp 0.107's init ignores its generator.
+                conv.weight.normal_(0.0, 0.02, random);
+                double bound = 1.0 / Math.Sqrt(conv.weight.shape[1] * conv.weight.shape[2] * conv.weight.shape[3]);
+                conv.bias?.uniform_(-bound, bound, random);
+            }
             else if (module is BatchNorm2d bn)
             {
-                nn.init.normal_(bn.weight, 1.0, 0.02);
+                bn.weight.normal_(1.0, 0.02, random);
                 nn.init.zeros_(bn.bias);
             }
         }

@@ -31,8 +31,8 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
         log.Information("Parallel training on {Cores} cores: {Lanes}", cores, string.Join(" | ", lanes.Select(l => $"lane {l.Id}: scales {string.Join(",", l.Scales)}")));
         var broker = new CoreBroker(lanes, cores);
 
-        // Networks are built here, one after another: their initialisation draws from libtorch's global generator.
-        var networks = toTrain.ToDictionary(n => n, n => ScaleRun.Networks(n, settings, device));
+        var randoms = toTrain.ToDictionary(n => n, n => ScaleRun.Random(n, settings));
+        var networks = toTrain.ToDictionary(n => n, n => ScaleRun.Networks(n, settings, device, randoms[n]));
         var realTensors = reals.Select(r => TorchImages.ToTensor(r, device)).ToArray();
         using var exit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var gate = new object();
@@ -70,7 +70,7 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
                 {
                     exit.Token.ThrowIfCancellationRequested();
                     var (G, D) = networks[n];
-                    using var random = new torch.Generator((ulong)(settings.Seed + n));
+                    var random = randoms[n];
                     double perIteration = Cost(geometry, n);
                     var job = ScaleJob.Parallel(n, realTensors[n], n > 0 ? realTensors[n - 1] : null, geometry.Sizes, settings, device, random) with
                     {
@@ -99,6 +99,7 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
         threads.ForEach(t => t.Join());
 
         foreach (var t in realTensors) t.Dispose();
+        foreach (var r in randoms.Values) r.Dispose();
         foreach (var s in done.Values) s.Dispose();
         foreach (var (n, (G, D)) in networks.Where(kv => !done.ContainsKey(kv.Key))) { G.Dispose(); D.Dispose(); }
         cancel.ThrowIfCancellationRequested();

@@ -93,10 +93,11 @@ public sealed class PyramidTrainer(TrainingSettings settings, ILogger log)
         {
             for (int n = first; n < geometry.ScaleCount; n++)
             {
-                var (G, D) = ScaleRun.Networks(n, settings, device, handOverFrom: dir);
+                using var random = ScaleRun.Random(n, settings);
+                var (G, D) = ScaleRun.Networks(n, settings, device, random, handOverFrom: dir);
                 observer?.ScaleStarted(n, geometry.Sizes[n], NetworkWidth.Nfc(n, settings.NfcInit), resumed: first > 0 && n == first);
                 using var real = TorchImages.ToTensor(reals[n], device);
-                var job = ScaleJob.Sequential(n, real, scales, geometry.Sizes, settings, device);
+                var job = ScaleJob.Sequential(n, real, scales, geometry.Sizes, settings, device, random);
                 using (job.Below) scales.Add(ScaleRun.TrainAndSave(job, G, D, dir, observer, log, cancel));
                 prefixReady?.Invoke(n);
                 if (settings.SsimTarget is { } target && n < geometry.ScaleCount - 1)

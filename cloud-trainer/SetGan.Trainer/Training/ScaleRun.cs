@@ -12,15 +12,17 @@ namespace SetGan.Trainer.Training;
 public static class ScaleRun
 {
     /// <summary>
-    /// G_n and D_n, initialised from the global seed + n (so the same in every mode and on resume).
-    /// Call on one thread at a time: initialisation draws from libtorch's global generator.
+    /// Scale n's own random stream (seed + n): it draws the initial weights and then every noise map
+    /// of the scale's training, so the result does not depend on what other scales or threads draw.
     /// </summary>
-    public static (Generator G, Discriminator D) Networks(int n, TrainingSettings settings, Device device, ModelDirectory? handOverFrom = null)
+    public static torch.Generator Random(int n, TrainingSettings settings) => new((ulong)(settings.Seed + n));
+
+    /// <summary>G_n and D_n, initialised from <paramref name="random"/> (the same in every mode and on resume).</summary>
+    public static (Generator G, Discriminator D) Networks(int n, TrainingSettings settings, Device device, torch.Generator random, ModelDirectory? handOverFrom = null)
     {
         int nfc = NetworkWidth.Nfc(n, settings.NfcInit);
-        manual_seed(settings.Seed + n);
-        var G = new Generator(nfc);
-        var D = new Discriminator(nfc);
+        var G = new Generator(nfc, random);
+        var D = new Discriminator(nfc, random);
         if (handOverFrom is not null && n > 0 && NetworkWidth.Nfc(n - 1, settings.NfcInit) == nfc)
             handOverFrom.LoadWeights(n - 1, G, D); // SinGAN hands the weights over when the width is unchanged
         G.to(device);

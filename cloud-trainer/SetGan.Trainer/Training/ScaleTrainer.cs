@@ -20,9 +20,10 @@ public sealed record ScaleJob(int Scale, Tensor Real, ScaleConditioning Below, S
     public Action? Worked { get; init; }
 
     /// <summary>SinGAN's job for scale n: fed by the frozen generators below.</summary>
-    public static ScaleJob Sequential(int n, Tensor real, IReadOnlyList<TrainedScale> lower, IReadOnlyList<ScaleSize> sizes, TrainingSettings settings, Device device) =>
+    public static ScaleJob Sequential(int n, Tensor real, IReadOnlyList<TrainedScale> lower, IReadOnlyList<ScaleSize> sizes, TrainingSettings settings, Device device,
+        torch.Generator? random = null) =>
         new(n, real, n == 0 ? new ScaleConditioning.Coarsest(sizes[0], device) : new ScaleConditioning.OnGenerated(lower, sizes.Take(n).ToList(), sizes[n], device),
-            sizes[n], settings, device);
+            sizes[n], settings, device, random);
 
     /// <summary>SETGAN's job for scale n: fed the real image of scale n-1, upsampled; its own random stream.</summary>
     public static ScaleJob Parallel(int n, Tensor real, Tensor? realBelow, IReadOnlyList<ScaleSize> sizes, TrainingSettings settings, Device device, torch.Generator? random) =>
