@@ -1,0 +1,85 @@
+using SetGan.Agent.Power;
+
+namespace SetGan.Agent.Tests.Power;
+
+public class Ina219SensorTests
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.UnixEpoch;
+
+    [Fact]
+    public void Calibrates_as_the_datasheet_says_for_a_0_1_ohm_shunt_and_3_2_amps()
+    {
+        var chip = new EmulatedIna219(shuntOhms: 0.1);
+        using var sensor = new Ina219Sensor(chip, shuntOhms: 0.1, maxCurrentAmps: 3.2);
+
+        sensor.CurrentLsb.ShouldBe(1e-4);          // 3.2 A / 2^15 = 97.7 uA, rounded up
+        sensor.Calibration.ShouldBe((ushort)4096); // trunc(0.04096 / (1e-4 * 0.1))
+        chip.Register(5).ShouldBe((ushort)4096);
+        (chip.Register(0) & 0x1800).ShouldBe(0x1800); // PGA /8: 320 mV holds 3.2 A x 0.1 ohm
+        (chip.Register(0) & 0x2000).ShouldBe(0x2000); // 32 V bus range
+    }
+
+    [Fact]
+    public void Reads_volts_amps_and_watts_of_the_load()
+    {
+        var chip = new EmulatedIna219(shuntOhms: 0.1) { TrueVolts = 5.1, TrueAmps = 0.8 };
+        using var sensor = new Ina219Sensor(chip, 0.1, 3.2);
+
+        var sample = sensor.Read(Now)!;
+
+        sample.Volts.ShouldBe(5.1, 0.004);
+        sample.Amps.ShouldBe(0.8, 1e-4);
+        sample.Watts.ShouldBe(4.08, 0.002); // the chip's own power register: 2040 x 20 x current LSB
+        sample.Estimated.ShouldBeFalse();
+        sample.Source.ShouldBe("ina219@0x40 bus 1");
+    }
+
+    [Fact]
+    public void A_smaller_range_gets_a_finer_pga_and_current_step()
+    {
+        var chip = new EmulatedIna219(shuntOhms: 0.1) { TrueVolts = 3.3, TrueAmps = 0.25 };
+        using var sensor = new Ina219Sensor(chip, 0.1, 0.4);
+
+        (chip.Register(0) & 0x1800).ShouldBe(0x0000); // 40 mV holds 0.4 A x 0.1 ohm
+        sensor.CurrentLsb.ShouldBe(2e-5);
+        sensor.Read(Now)!.Amps.ShouldBe(0.25, 2e-5);
+    }
+
+    [Fact]
+    public void Current_beyond_the_calibrated_range_is_a_fault_not_a_clipped_number()
+    {
+        var chip = new EmulatedIna219(shuntOhms: 0.1) { TrueAmps = 0.3 };
+        using var sensor = new Ina219Sensor(chip, 0.1, 0.4);
+        chip.TrueAmps = 0.9; // 90 mV on a 40 mV range
+
+        Should.Throw<PowerSensorException>(() => sensor.Read(Now)).Message.ShouldContain("overflow");
+    }
+
+    [Fact]
+    public void A_chip_that_stops_answering_gives_a_sensor_fault_naming_it()
+    {
+        var chip = new EmulatedIna219(shuntOhms: 0.1) { TrueAmps = 0.5 };
+        using var sensor = new Ina219Sensor(chip, 0.1, 3.2);
+        sensor.Read(Now).ShouldNotBeNull();
+
+        chip.Unresponsive = true;
+        Should.Throw<PowerSensorException>(() => sensor.Read(Now)).Message.ShouldSatisfyAllConditions(
+            m => m.ShouldContain("ina219@0x40"), m => m.ShouldContain("remote I/O error"));
+
+        chip.Unresponsive = false;
+        sensor.Read(Now)!.Amps.ShouldBe(0.5, 1e-4); // and it recovers when the chip answers again
+    }
+
+    [Fact]
+    public void A_chip_missing_at_start_is_a_clear_fault()
+    {
+        var chip = new EmulatedIna219(shuntOhms: 0.1) { Unresponsive = true };
+        Should.Throw<PowerSensorException>(() => new Ina219Sensor(chip, 0.1, 3.2)).Message.ShouldContain("configure failed");
+    }
+
+    [Fact]
+    public void A_range_the_shunt_cannot_measure_is_refused()
+    {
+        Should.Throw<ArgumentOutOfRangeException>(() => new Ina219Sensor(new EmulatedIna219(0.1), 0.1, 5.0)).Message.ShouldContain("320 mV");
+    }
+}
