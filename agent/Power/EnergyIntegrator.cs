@@ -7,13 +7,14 @@ public sealed record EnergyReading(double Joules, TimeSpan Covered, TimeSpan Gap
 }
 
 /// <summary>
-/// Trapezoidal integration of power over time. Two samples further apart than <c>maxGap</c> are a
-/// gap (a sensor fault, a stall): nothing is invented across it, and it is reported, so a caller can
-/// refuse a measurement with too much of it missing.
+/// Trapezoidal integration of power over time. Between two samples on either side of a sensor fault
+/// nothing is invented: that stretch is left out and reported as a gap, so a caller can refuse a
+/// measurement with too much of it missing. (A late sample because the CPU was busy is not a fault:
+/// the power between two good readings is interpolated as usual.)
 /// </summary>
 public static class EnergyIntegrator
 {
-    public static EnergyReading Integrate(IReadOnlyList<PowerSample> samples, DateTimeOffset from, DateTimeOffset to, TimeSpan maxGap)
+    public static EnergyReading Integrate(IReadOnlyList<PowerSample> samples, DateTimeOffset from, DateTimeOffset to, IReadOnlyList<SensorGap> faults)
     {
         var inside = samples.Where(s => s.Time >= from && s.Time <= to).OrderBy(s => s.Time).ToList();
         double joules = 0;
@@ -21,7 +22,8 @@ public static class EnergyIntegrator
         for (int i = 1; i < inside.Count; i++)
         {
             var dt = inside[i].Time - inside[i - 1].Time;
-            if (dt > maxGap) continue;
+            var (a, b) = (inside[i - 1].Time, inside[i].Time);
+            if (faults.Any(g => g.From < b && (g.To ?? DateTimeOffset.MaxValue) > a)) continue;
             joules += (inside[i].Watts + inside[i - 1].Watts) / 2 * dt.TotalSeconds;
             covered += dt;
         }

@@ -95,9 +95,8 @@ public sealed class PowerSampler : IDisposable
         lock (gate) return samples.Where(s => s.Time >= from && s.Time <= to).ToList();
     }
 
-    /// <summary>Energy between two times; samples further apart than three periods count as a gap.</summary>
-    public EnergyReading Energy(DateTimeOffset from, DateTimeOffset to) =>
-        EnergyIntegrator.Integrate(Between(from, to), from, to, TimeSpan.FromTicks(Math.Max(period.Ticks * 3, TimeSpan.TicksPerMillisecond * 5)));
+    /// <summary>Energy between two times, leaving out the stretches of sensor faults.</summary>
+    public EnergyReading Energy(DateTimeOffset from, DateTimeOffset to) => EnergyIntegrator.Integrate(Between(from, to), from, to, Gaps);
 
     public long Reads => Interlocked.Read(ref reads);
 

@@ -31,7 +31,7 @@ public sealed record TruncationEnergy(int K, double JoulesPerImage, double Secon
             throw new ProfileException($"energy profile of {profile.Device} was measured on other generators ({Short(profile.ModelsSha256)}, this package has {Short(modelsSha256)}); re-profile the device");
         var byK = profile.Truncations.ToDictionary(t => t.K);
         return Enumerable.Range(0, truncations).Select(k => byK.TryGetValue(k, out var t)
-            ? new TruncationEnergy(k, t.JoulesPerImage, t.SecondsPerImage, EnergySource.Measured)
+            ? new TruncationEnergy(k, t.JoulesPerImage, t.SecondsPerImage, profile.Estimated ? EnergySource.Estimated : EnergySource.Measured)
             : throw new ProfileException($"energy profile of {profile.Device} has no measurement for k = {k}")).ToList();
     }
 

@@ -15,7 +15,7 @@ public class EnergyTests
     {
         // 0 W to 10 W over 2 s, sampled every 0.1 s: 10 J.
         var ramp = Enumerable.Range(0, 21).Select(i => At(i * 0.1, i * 0.5)).ToList();
-        var energy = EnergyIntegrator.Integrate(ramp, T0, T0.AddSeconds(2), TimeSpan.FromSeconds(0.3));
+        var energy = EnergyIntegrator.Integrate(ramp, T0, T0.AddSeconds(2), []);
 
         energy.Joules.ShouldBe(10.0, 1e-9);
         energy.Gaps.ShouldBe(TimeSpan.Zero);
@@ -25,9 +25,10 @@ public class EnergyTests
     [Fact]
     public void A_gap_is_left_out_and_reported_not_filled_in()
     {
-        // 2 W throughout, but nothing between 1 s and 3 s.
+        // 2 W throughout, but the sensor failed between 1.2 s and 2.8 s.
         var samples = new[] { 0.0, 0.5, 1.0, 3.0, 3.5, 4.0 }.Select(t => At(t, 2)).ToList();
-        var energy = EnergyIntegrator.Integrate(samples, T0, T0.AddSeconds(4), TimeSpan.FromSeconds(0.6));
+        var fault = new SensorGap(T0.AddSeconds(1.2), T0.AddSeconds(2.8), "no answer");
+        var energy = EnergyIntegrator.Integrate(samples, T0, T0.AddSeconds(4), [fault]);
 
         energy.Joules.ShouldBe(4.0, 1e-9); // 2 W x 2 s covered
         energy.Covered.ShouldBe(TimeSpan.FromSeconds(2));
@@ -37,7 +38,14 @@ public class EnergyTests
     [Fact]
     public void Estimated_samples_make_the_reading_estimated()
     {
-        EnergyIntegrator.Integrate([At(0, 1, estimated: true), At(1, 1, estimated: true)], T0, T0.AddSeconds(1), TimeSpan.FromSeconds(2)).Estimated.ShouldBeTrue();
+        EnergyIntegrator.Integrate([At(0, 1, estimated: true), At(1, 1, estimated: true)], T0, T0.AddSeconds(1), []).Estimated.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Late_samples_without_a_fault_are_interpolated_not_dropped()
+    {
+        var samples = new[] { 0.0, 0.1, 0.9, 1.0 }.Select(t => At(t, 4)).ToList();
+        EnergyIntegrator.Integrate(samples, T0, T0.AddSeconds(1), []).Joules.ShouldBe(4.0, 1e-9);
     }
 
     [Fact]
@@ -79,7 +87,7 @@ public class EnergyTests
         log.Warnings.ShouldContain(w => w.Contains("answers again"));
         var energy = sampler.Energy(T0, T0.AddSeconds(2.9));
         energy.Samples.ShouldBe(20);
-        energy.Joules.ShouldBe(3.0 * 1.8, 1e-9); // 3 W over the 1.8 s that have readings
+        energy.Joules.ShouldBe(3.0 * 1.8, 1e-9); // 3 W over the 1.8 s with readings on both sides and no fault between
     }
 
     [Fact]

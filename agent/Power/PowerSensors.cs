@@ -1,0 +1,34 @@
+using System.Device.I2c;
+using SetGan.Core.Energy;
+
+namespace SetGan.Agent.Power;
+
+/// <summary>Builds the sensor a device profile names; a sensor that is missing fails here with the reason, at start.</summary>
+public static class PowerSensors
+{
+    /// <param name="i2c">Opens an I2C device (bus, address); tests pass an emulated chip, devices the real bus.</param>
+    public static IPowerSensor Create(DeviceProfile profile, Func<int, int, I2cDevice>? i2c = null)
+    {
+        var spec = profile.PowerSensor;
+        string Need(string? value, string field) => value ?? throw new PowerSensorException($"{profile.Name}: power_sensor {spec.Kind} needs {field}");
+        return spec.Kind switch
+        {
+            PowerSensorSpec.Ina219 => new Ina219Sensor(
+                (i2c ?? OpenBus)(spec.I2cBus ?? throw new PowerSensorException($"{profile.Name}: power_sensor ina219 needs i2c_bus"),
+                                 spec.Address ?? throw new PowerSensorException($"{profile.Name}: power_sensor ina219 needs address")),
+                spec.ShuntOhms ?? throw new PowerSensorException($"{profile.Name}: power_sensor ina219 needs shunt_ohms"),
+                spec.MaxCurrentAmps ?? throw new PowerSensorException($"{profile.Name}: power_sensor ina219 needs max_current_amps")),
+            PowerSensorSpec.Ina3221 => new Ina3221Sensor(Need(spec.HwmonPath, "hwmon_path"), spec.Channel ?? 1),
+            PowerSensorSpec.Rapl => new RaplSensor(Need(spec.PowercapPath, "powercap_path")),
+            PowerSensorSpec.Estimate => new CpuTimeModel(profile),
+            _ => throw new PowerSensorException($"{profile.Name}: unknown power sensor kind '{spec.Kind}'"),
+        };
+    }
+
+    private static I2cDevice OpenBus(int bus, int address)
+    {
+        if (!File.Exists($"/dev/i2c-{bus}"))
+            throw new PowerSensorException($"ina219: /dev/i2c-{bus} does not exist (enable I2C, e.g. dtparam=i2c_arm=on on a Raspberry Pi, or fix i2c_bus in the profile)");
+        return I2cDevice.Create(new I2cConnectionSettings(bus, address));
+    }
+}

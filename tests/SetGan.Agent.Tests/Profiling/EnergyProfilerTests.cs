@@ -1,0 +1,62 @@
+using SetGan.Agent.Power;
+using SetGan.Agent.Profiling;
+using SetGan.Core.Energy;
+using SetGan.Core.Packaging;
+using SetGan.Core.Tests.Packaging;
+
+namespace SetGan.Agent.Tests.Profiling;
+
+public sealed class EnergyProfilerTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("setgan-profiler-").FullName;
+    private static readonly ProfilerSettings Fast = new(Batches: 2, MinBatchSeconds: 0.1, MinImagesPerBatch: 2, IdleSeconds: 0.1);
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    [Fact]
+    public void Every_truncation_gets_joules_and_seconds_per_image_from_the_integrated_power()
+    {
+        var (path, _, publicKey) = TestPackages.WriteSigned(dir);
+        using var package = PyramidPackage.Load(path, publicKey);
+        using var sampler = new PowerSampler(new ConstantSensor(3.0), 500, Serilog.Core.Logger.None);
+        sampler.Start();
+
+        var profile = new EnergyProfiler(sampler, Serilog.Core.Logger.None).Profile(package, "pi-test", Fast, TestContext.Current.CancellationToken);
+
+        profile.Truncations.Select(t => t.K).ShouldBe(Enumerable.Range(0, package.FinestScale + 1));
+        profile.IdleWatts.ShouldBe(3.0, 1e-9);
+        profile.Estimated.ShouldBeFalse();
+        profile.ModelsSha256.ShouldBe(package.Manifest.ModelsSha256());
+        foreach (var t in profile.Truncations)
+        {
+            t.Images.ShouldBeGreaterThanOrEqualTo(4);
+            t.AverageWatts.ShouldBe(3.0, 1e-6);                       // a 3 W board spends 3 J per second of work
+            t.JoulesPerImage.ShouldBe(3.0 * t.SecondsPerImage, 1e-6);
+        }
+        // The cloud reads it back as measured energy for this package.
+        var energy = TruncationEnergy.FromMeasured(profile, package.Manifest.ModelsSha256(), package.FinestScale + 1);
+        energy.ShouldAllBe(e => e.Source == EnergySource.Measured);
+    }
+
+    [Fact]
+    public void A_sensor_that_stops_answering_fails_the_profile_with_the_reason()
+    {
+        var (path, _, publicKey) = TestPackages.WriteSigned(dir);
+        using var package = PyramidPackage.Load(path, publicKey);
+        using var sampler = new PowerSampler(new ConstantSensor(3.0) { Dead = true }, 500, Serilog.Core.Logger.None);
+        sampler.Start();
+
+        Should.Throw<PowerSensorException>(() => new EnergyProfiler(sampler, Serilog.Core.Logger.None).Profile(package, "pi-test", Fast, TestContext.Current.CancellationToken))
+            .Message.ShouldContain("cannot profile idle");
+    }
+
+    private sealed class ConstantSensor(double watts) : IPowerSensor
+    {
+        public bool Dead { get; init; }
+        public string Name => "constant";
+        public bool IsEstimate => false;
+        public double MaxRate => 1000;
+        public PowerSample? Read(DateTimeOffset now) => Dead ? throw new PowerSensorException("constant: no answer") : new PowerSample(now, 5, watts / 5, watts, Name);
+        public void Dispose() { }
+    }
+}
