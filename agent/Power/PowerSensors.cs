@@ -6,9 +6,16 @@ namespace SetGan.Agent.Power;
 /// <summary>Builds the sensor a device profile names; a sensor that is missing fails here with the reason, at start.</summary>
 public static class PowerSensors
 {
+    /// <summary>What to read: the profile's sensor, an emulated INA219 on the profile's power model, or the CPU-time estimate.</summary>
+    public const string FromProfile = "profile", Emulated = "emulated-ina219", Estimate = "estimate";
+
+    /// <param name="choice"><see cref="FromProfile"/> (real hardware), <see cref="Emulated"/> or <see cref="Estimate"/>.</param>
     /// <param name="i2c">Opens an I2C device (bus, address); tests pass an emulated chip, devices the real bus.</param>
-    public static IPowerSensor Create(DeviceProfile profile, Func<int, int, I2cDevice>? i2c = null)
+    public static IPowerSensor Create(DeviceProfile profile, string choice = FromProfile, Func<int, int, I2cDevice>? i2c = null)
     {
+        if (choice == Emulated) return new EmulatedBoard(profile);
+        if (choice == Estimate) return new CpuTimeModel(profile);
+        if (choice != FromProfile) throw new PowerSensorException($"unknown sensor choice '{choice}'; use {FromProfile}, {Emulated} or {Estimate}");
         var spec = profile.PowerSensor;
         string Need(string? value, string field) => value ?? throw new PowerSensorException($"{profile.Name}: power_sensor {spec.Kind} needs {field}");
         return spec.Kind switch

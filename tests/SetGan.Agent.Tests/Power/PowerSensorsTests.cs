@@ -11,7 +11,7 @@ public class PowerSensorsTests
     public void A_pi_profile_opens_its_ina219_on_the_bus_and_address_it_names()
     {
         (int Bus, int Address)? opened = null;
-        using var sensor = PowerSensors.Create(Profile("raspberry-pi-4"), (bus, address) =>
+        using var sensor = PowerSensors.Create(Profile("raspberry-pi-4"), PowerSensors.FromProfile, (bus, address) =>
         {
             opened = (bus, address);
             return new EmulatedIna219(shuntOhms: 0.1, bus, address);
@@ -33,6 +33,19 @@ public class PowerSensorsTests
     {
         var profile = Profile("raspberry-pi-4") with { PowerSensor = Profile("raspberry-pi-4").PowerSensor with { I2cBus = 97 } };
         Should.Throw<PowerSensorException>(() => PowerSensors.Create(profile)).Message.ShouldContain("/dev/i2c-97 does not exist");
+    }
+
+    [Fact]
+    public void The_emulated_board_goes_through_the_real_driver_but_labels_every_sample_estimated()
+    {
+        using var sensor = PowerSensors.Create(Profile("raspberry-pi-4"), PowerSensors.Emulated);
+        var sample = sensor.Read(DateTimeOffset.UnixEpoch)!;
+
+        sensor.IsEstimate.ShouldBeTrue();
+        sample.Estimated.ShouldBeTrue();
+        sample.Source.ShouldStartWith("emulated ina219@0x40");
+        sample.Volts.ShouldBe(5.1, 0.004);
+        sample.Watts.ShouldBeGreaterThanOrEqualTo(Profile("raspberry-pi-4").IdleWatts.Value - 0.01);
     }
 
     [Fact]

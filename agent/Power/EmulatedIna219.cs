@@ -1,16 +1,17 @@
 using System.Buffers.Binary;
 using System.Device.I2c;
 
-namespace SetGan.Agent.Tests.Power;
+namespace SetGan.Agent.Power;
 
 /// <summary>
 /// An INA219 on an I2C bus, modelled register by register from the datasheet (TI SBOS448, section 8.6):
 /// a register pointer set by the first written byte, big-endian 16-bit registers, the reset bit,
 /// shunt voltage clipped to the PGA range, bus voltage with CNVR and OVF, and current and power
 /// computed from the calibration register as the chip does. The test sets the true volts and amps;
-/// <see cref="Unresponsive"/> makes it stop answering like a chip that lost power.
+/// <see cref="Unresponsive"/> makes it stop answering like a chip that lost power. The agent uses it
+/// with <see cref="EmulatedBoard"/> where no chip is wired (the demo, CI); it is never the default.
 /// </summary>
-internal sealed class EmulatedIna219(double shuntOhms, int bus = 1, int address = 0x40) : I2cDevice
+public sealed class EmulatedIna219(double shuntOhms, int bus = 1, int address = 0x40) : I2cDevice
 {
     private const ushort DefaultConfiguration = 0x399F;
     private readonly ushort[] registers = [DefaultConfiguration, 0, 0, 0, 0, 0];
@@ -18,6 +19,9 @@ internal sealed class EmulatedIna219(double shuntOhms, int bus = 1, int address 
 
     public double TrueVolts { get; set; } = 5.0;
     public double TrueAmps { get; set; }
+
+    /// <summary>When set, the load current at each conversion (a board model); otherwise <see cref="TrueAmps"/>.</summary>
+    public Func<double>? AmpsSource { get; set; }
     public bool Unresponsive { get; set; }
     public int Reads { get; private set; }
 
@@ -62,7 +66,7 @@ internal sealed class EmulatedIna219(double shuntOhms, int bus = 1, int address 
     private void Convert()
     {
         int pgaLimit = 4000 << ((registers[0] >> 11) & 0x3); // 40, 80, 160, 320 mV in 10 uV steps
-        double shunt = TrueAmps * shuntOhms / 10e-6;
+        double shunt = (AmpsSource?.Invoke() ?? TrueAmps) * shuntOhms / 10e-6;
         bool overflow = Math.Abs(shunt) > pgaLimit;
         short shuntRegister = (short)Math.Clamp(Math.Round(shunt), -pgaLimit, pgaLimit);
         registers[1] = (ushort)shuntRegister;

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using SetGan.Core.Energy;
+
+namespace SetGan.Agent.Power;
+
+/// <summary>
+/// For machines without the chip (the demo, CI): an emulated INA219 whose load follows the board
+/// profile's power model (idle watts + this process's CPU share x full-load dynamic watts at 5.1 V),
+/// read through the real dotnet/iot binding and calibration. Every sample is labelled estimated and
+/// the sensor names itself emulated: it exercises the driver path, it does not measure anything.
+/// </summary>
+public sealed class EmulatedBoard : IPowerSensor
+{
+    private const double Volts = 5.1;
+    private readonly Ina219Sensor chip;
+    private readonly Stopwatch wall = Stopwatch.StartNew();
+    private TimeSpan lastCpu = Process.GetCurrentProcess().TotalProcessorTime;
+    private double lastWall;
+
+    public EmulatedBoard(DeviceProfile profile)
+    {
+        var spec = profile.PowerSensor;
+        double shunt = spec.ShuntOhms ?? 0.1, max = spec.MaxCurrentAmps ?? 3.2;
+        double dynamic = profile.EnergyPerFlopJoules.Value * profile.SustainedGflops.Value * 1e9;
+        Device = new EmulatedIna219(shunt, spec.I2cBus ?? 1, spec.Address ?? 0x40)
+        {
+            TrueVolts = Volts,
+            AmpsSource = () => Math.Min(max * 0.99, (profile.IdleWatts.Value + Busy(profile.Cores) * dynamic) / Volts),
+        };
+        chip = new Ina219Sensor(Device, shunt, max);
+        Name = $"emulated {chip.Name} (power model of {profile.Name})";
+    }
+
+    public EmulatedIna219 Device { get; }
+    public string Name { get; }
+    public bool IsEstimate => true;
+    public double MaxRate => chip.MaxRate;
+
+    public PowerSample? Read(DateTimeOffset now) => chip.Read(now) is { } s ? s with { Source = Name, Estimated = true } : null;
+
+    private double Busy(int cores)
+    {
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        double now = wall.Elapsed.TotalSeconds, dt = now - lastWall;
+        double busy = dt > 0 ? (cpu - lastCpu).TotalSeconds / dt / cores : 0;
+        (lastCpu, lastWall) = (cpu, now);
+        return Math.Clamp(busy, 0, 1);
+    }
+
+    public void Dispose() => chip.Dispose();
+}
