@@ -1,4 +1,99 @@
-// The edge agent (power sensing, energy profiling, generation loop, IoT Hub link) is not built
-// yet: see the agent issue. Until then it says so and exits non-zero rather than pretend to run.
-Console.Error.WriteLine("error: setgan-agent is not implemented yet (the ONNX runner and the agent host come in later issues)");
-return 2;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Serilog;
+using Serilog.Formatting.Compact;
+using SetGan.Agent;
+using SetGan.Agent.Hosting;
+
+// setgan-agent: the edge agent. Today it senses power (a real sensor, an emulated INA219 or the
+// CPU-time estimate, always labelled) and checks itself; profiling, the generation loop, the outbox and
+// the IoT Hub link arrive with their issues, and until then the agent does not claim to do them.
+var switches = new Dictionary<string, string>
+{
+    ["--device"] = "Agent:Device", ["--profile"] = "Agent:Profile", ["--sensor"] = "Agent:Sensor", ["--rate"] = "Agent:SampleRateHz",
+    ["--package"] = "Agent:Package", ["--public-key"] = "Agent:PublicKey", ["--data"] = "Agent:DataDir", ["--ort-threads"] = "Agent:OrtThreads",
+};
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine("""
+        setgan-agent: runs SetGan pyramids on an edge device and measures their energy.
+
+        usage: setgan-agent --device ID --profile NAME|PATH [--sensor profile|emulated-ina219|estimate] [--rate HZ]
+                            [--package DIR --public-key PEM] [--data DIR] [--ort-threads N] [--self-test]
+
+          --device       this device's id (its IoT Hub device id)
+          --profile      a device profile (raspberry-pi-4, jetson-orin-nano, ...) or a .json path
+          --sensor       profile: the profile's power sensor (INA219, INA3221, RAPL); emulated-ina219: an emulated
+                         chip on the profile's power model; estimate: the CPU-time model. The last two are labelled estimated.
+          --rate         power samples per second (0.1..1000; capped at what the sensor allows)
+          --package      a signed package folder to run; --public-key the key it must be signed with
+          --data         state and logs (default /var/lib/setgan-agent)
+          --self-test    check profile, sensor, ONNX Runtime and package, print a report, exit 0 when all pass
+
+        Configuration also comes from appsettings.json and SETGAN_Agent__* environment variables.
+        """);
+    return 0;
+}
+
+var configuration = new ConfigurationBuilder()
+    .SetBasePath(AppContext.BaseDirectory)
+    .AddJsonFile("appsettings.json", optional: true)
+    .AddEnvironmentVariables("SETGAN_")
+    .AddCommandLine(args.Where(a => a != "--self-test").ToArray(), switches)
+    .Build();
+var options = configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions();
+var invalid = new AgentOptionsValidator().Validate(null, options);
+if (invalid.Failed)
+{
+    foreach (var failure in invalid.Failures!) Console.Error.WriteLine($"error: {failure}");
+    return 1;
+}
+
+if (args.Contains("--self-test"))
+{
+    var checks = SelfTest.Run(options);
+    Console.WriteLine($"setgan-agent self-test for device {options.Device}");
+    foreach (var c in checks) Console.WriteLine($"  {(c.Ok ? "ok  " : "FAIL")}  {c.Part,-8} {c.Detail}");
+    return checks.All(c => c.Ok) ? 0 : 1;
+}
+
+Directory.CreateDirectory(Path.Combine(options.DataDir, "logs"));
+Log.Logger = new LoggerConfiguration()
+    .MinimumLevel.Information()
+    .Enrich.WithProperty("App", "setgan-agent")
+    .Enrich.WithProperty("Device", options.Device)
+    .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
+    .WriteTo.File(new CompactJsonFormatter(), Path.Combine(options.DataDir, "logs", "agent-.json"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14)
+    .CreateLogger();
+try
+{
+    var builder = Host.CreateApplicationBuilder();
+    builder.Configuration.AddConfiguration(configuration);
+    builder.Services.AddSerilog();
+    builder.Services.AddSingleton(Log.Logger);
+    builder.Services.AddSingleton(TimeProvider.System);
+    builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
+    builder.Services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section)).ValidateOnStart();
+    builder.Services.AddHostedService<PowerService>();
+    builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(15));
+    Log.Information("setgan-agent starting for device {Device} with profile {Profile}", options.Device, options.Profile);
+    await builder.Build().RunAsync();
+    Log.Information("setgan-agent stopped");
+    return 0;
+}
+catch (Exception e) when (e is OptionsValidationException or SetGan.Agent.Power.PowerSensorException or SetGan.Core.Energy.ProfileException)
+{
+    Log.Error("{Message}", e.Message);
+    return 1;
+}
+catch (Exception e)
+{
+    Log.Fatal(e, "setgan-agent stopped on an unexpected error");
+    return 1;
+}
+finally
+{
+    await Log.CloseAndFlushAsync();
+}

@@ -112,10 +112,15 @@ public sealed class PowerSampler : IDisposable
             if (wait < -step) next = Stopwatch.GetTimestamp(); // fell behind (a slow read): do not burst to catch up
             else if (wait > 0)
             {
-                // Sleep for the bulk of the wait, spin the last stretch: Thread.Sleep alone cannot do 1 kHz.
+                // Sleeping is accurate to about a millisecond here. Below 2 ms periods (above 500 Hz)
+                // the last stretch is spun instead, which costs CPU: only asked-for fast rates pay it.
                 double ms = wait * 1000.0 / Stopwatch.Frequency;
-                if (ms > 2) stop.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(ms - 1.5));
-                while (Stopwatch.GetTimestamp() < next && !stop.IsCancellationRequested) Thread.SpinWait(50);
+                if (period.TotalMilliseconds >= 2) stop.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(ms));
+                else
+                {
+                    if (ms > 1.2) stop.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(ms - 1));
+                    while (Stopwatch.GetTimestamp() < next && !stop.IsCancellationRequested) Thread.SpinWait(50);
+                }
             }
         }
     }

@@ -9,9 +9,10 @@ public sealed class RaplSensor(string zone) : IPowerSensor
 {
     private long? lastMicrojoules;
     private DateTimeOffset lastTime;
-    private readonly Lazy<long> range = new(() => ReadLong(Path.Combine(zone, "max_energy_range_uj"), zone));
+    private readonly Lazy<long> range = new(() => ReadLong(Path.Combine(zone, "max_energy_range_uj"), Path.GetFileName(zone.TrimEnd('/'))));
 
     public string Name { get; } = $"rapl {Path.GetFileName(zone.TrimEnd('/'))}";
+    private string Zone => Path.GetFileName(zone.TrimEnd('/'));
     public bool IsEstimate => false;
 
     /// <summary>The counter updates about every millisecond.</summary>
@@ -19,7 +20,7 @@ public sealed class RaplSensor(string zone) : IPowerSensor
 
     public PowerSample? Read(DateTimeOffset now)
     {
-        long energy = ReadLong(Path.Combine(zone, "energy_uj"), zone);
+        long energy = ReadLong(Path.Combine(zone, "energy_uj"), Zone);
         var (previous, then) = (lastMicrojoules, lastTime);
         (lastMicrojoules, lastTime) = (energy, now);
         if (previous is not { } before || now <= then) return null;

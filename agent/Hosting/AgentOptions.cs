@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Options;
+using SetGan.Agent.Power;
+using SetGan.Core.Energy;
+
+namespace SetGan.Agent.Hosting;
+
+/// <summary>
+/// The agent's configuration ("Agent" section): appsettings.json, then SETGAN_Agent__* environment
+/// variables, then the command line (--device, --profile, --sensor, --rate, --package, --public-key, --data).
+/// </summary>
+public sealed class AgentOptions
+{
+    public const string Section = "Agent";
+
+    /// <summary>This device's id (its IoT Hub device id).</summary>
+    public string Device { get; set; } = "";
+
+    /// <summary>A device profile by name (raspberry-pi-4) or path to a .json file.</summary>
+    public string Profile { get; set; } = "";
+
+    /// <summary>profile (the profile's sensor), emulated-ina219 or estimate.</summary>
+    public string Sensor { get; set; } = PowerSensors.FromProfile;
+
+    public double SampleRateHz { get; set; } = 100;
+
+    /// <summary>A package folder to run (optional: the cloud delivers one otherwise).</summary>
+    public string Package { get; set; } = "";
+
+    /// <summary>The public key packages must be signed with.</summary>
+    public string PublicKey { get; set; } = "";
+
+    public string DataDir { get; set; } = "/var/lib/setgan-agent";
+
+    /// <summary>ONNX Runtime intra-op threads; 0 = the profile's.</summary>
+    public int OrtThreads { get; set; }
+}
+
+/// <summary>Checks the configuration at start and says exactly what is wrong, before anything runs.</summary>
+public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AgentOptions o)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(o.Device)) errors.Add("Agent:Device (--device) is required: this device's id");
+        else if (!System.Text.RegularExpressions.Regex.IsMatch(o.Device, "^[A-Za-z0-9._:-]{1,128}$"))
+            errors.Add($"Agent:Device '{o.Device}' may hold only letters, digits and . _ : - (at most 128), as IoT Hub device ids do");
+        if (string.IsNullOrWhiteSpace(o.Profile)) errors.Add($"Agent:Profile (--profile) is required: one of {string.Join(", ", DeviceProfiles.Names(DeviceProfiles.DefaultFolder))}, or a .json path");
+        else
+        {
+            try { DeviceProfiles.Load(o.Profile); }
+            catch (ProfileException e) { errors.Add($"Agent:Profile: {e.Message}"); }
+        }
+        if (o.Sensor is not (PowerSensors.FromProfile or PowerSensors.Emulated or PowerSensors.Estimate))
+            errors.Add($"Agent:Sensor '{o.Sensor}' is not one of {PowerSensors.FromProfile}, {PowerSensors.Emulated}, {PowerSensors.Estimate}");
+        if (!(o.SampleRateHz is >= 0.1 and <= 1000)) errors.Add($"Agent:SampleRateHz {o.SampleRateHz} is outside 0.1..1000");
+        if (o.OrtThreads < 0) errors.Add("Agent:OrtThreads must be 0 (the profile's) or more");
+        if (o.Package.Length > 0)
+        {
+            if (!Directory.Exists(o.Package)) errors.Add($"Agent:Package '{o.Package}' does not exist");
+            if (o.PublicKey.Length == 0) errors.Add("Agent:PublicKey (--public-key) is required with a package: packages are verified before they run");
+        }
+        if (o.PublicKey.Length > 0 && !File.Exists(o.PublicKey)) errors.Add($"Agent:PublicKey '{o.PublicKey}' does not exist");
+        if (string.IsNullOrWhiteSpace(o.DataDir)) errors.Add("Agent:DataDir is required");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
