@@ -31,6 +31,8 @@ if (args.Contains("--help") || args.Contains("-h"))
           --package      a signed package folder to run; --public-key the key it must be signed with
           --data         state and logs (default /var/lib/setgan-agent)
           --self-test    check profile, sensor, ONNX Runtime and package, print a report, exit 0 when all pass
+          --measure      profile the package's energy: idle power, then joules and seconds per image for every k,
+                         written to --out FILE (default DATA/energy-profile.json) for `setgan evaluate --measured`
 
         Configuration also comes from appsettings.json and SETGAN_Agent__* environment variables.
         """);
@@ -41,7 +43,7 @@ var configuration = new ConfigurationBuilder()
     .SetBasePath(AppContext.BaseDirectory)
     .AddJsonFile("appsettings.json", optional: true)
     .AddEnvironmentVariables("SETGAN_")
-    .AddCommandLine(args.Where(a => a != "--self-test").ToArray(), switches)
+    .AddCommandLine(WithoutActions(args), switches)
     .Build();
 var options = configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions();
 var invalid = new AgentOptionsValidator().Validate(null, options);
@@ -50,6 +52,9 @@ if (invalid.Failed)
     foreach (var failure in invalid.Failures!) Console.Error.WriteLine($"error: {failure}");
     return 1;
 }
+
+if (args.Contains("--measure"))
+    return MeasureCommand.Run(options, args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
 
 if (args.Contains("--self-test"))
 {
@@ -96,4 +101,17 @@ catch (Exception e)
 finally
 {
     await Log.CloseAndFlushAsync();
+}
+
+// The action flags take no value; --out belongs to --measure. The rest is configuration.
+static string[] WithoutActions(string[] args)
+{
+    var rest = new List<string>();
+    for (int i = 0; i < args.Length; i++)
+    {
+        if (args[i] is "--self-test" or "--measure") continue;
+        if (args[i] == "--out") { i++; continue; }
+        rest.Add(args[i]);
+    }
+    return rest.ToArray();
 }

@@ -37,6 +37,14 @@ public sealed record TruncationEnergy(int K, double JoulesPerImage, double Secon
 
     private static string Short(string sha) => sha.Length > 12 ? sha[..12] : sha;
 
+    /// <summary>Writes an energy profile (beside, then renamed over), as the agent's profiler does.</summary>
+    public static void SaveMeasured(EnergyProfile profile, string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(profile, EnergyJson.Default.EnergyProfile));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
     public static EnergyProfile LoadMeasured(string path)
     {
         string name = Path.GetFileName(path);

@@ -94,4 +94,24 @@ public sealed class AgentHostTests : IDisposable
         log.ShouldContain("\"Device\":\"pi-02\"");
         log.ShouldContain("Power sensing");
     }
+
+    [Fact]
+    public async Task Measure_writes_an_energy_profile_the_cloud_reads_and_labels_an_emulated_one_estimated()
+    {
+        var (package, _, _) = TestPackages.WriteSigned(dir);
+        string output = Path.Combine(dir, "energy.json");
+        var result = await AgentProcess.RunAsync("--device", "pi-03", "--profile", "raspberry-pi-4", "--sensor", "emulated-ina219", "--rate", "200",
+            "--package", package, "--public-key", Path.Combine(dir, "keys", "setgan-signing.pub"), "--data", dir, "--measure", "--out", output);
+
+        result.ExitCode.ShouldBe(0, result.Stdout + result.Stderr);
+        result.Stdout.ShouldContain("energy profile (estimated) written to");
+        var profile = SetGan.Core.Energy.TruncationEnergy.LoadMeasured(output);
+        profile.Device.ShouldBe("pi-03");
+        profile.Estimated.ShouldBeTrue();
+        profile.Truncations.Count.ShouldBe(4);
+        profile.Truncations.ShouldAllBe(t => t.JoulesPerImage > 0 && t.SecondsPerImage > 0 && t.Images >= 10);
+        using var loaded = SetGan.Core.Packaging.PyramidPackage.Load(package, File.ReadAllText(Path.Combine(dir, "keys", "setgan-signing.pub")));
+        SetGan.Core.Energy.TruncationEnergy.FromMeasured(profile, loaded.Manifest.ModelsSha256(), 4)
+            .ShouldAllBe(e => e.Source == SetGan.Core.Energy.EnergySource.Estimated);
+    }
 }
