@@ -33,6 +33,12 @@ public sealed class AgentOptions
 
     /// <summary>ONNX Runtime intra-op threads; 0 = the profile's.</summary>
     public int OrtThreads { get; set; }
+
+    /// <summary>Seconds of power samples per telemetry batch in the outbox.</summary>
+    public double PowerBatchSeconds { get; set; } = 5;
+
+    /// <summary>Disk the outbox may use before it thins old power batches (megabytes).</summary>
+    public double OutboxQuotaMb { get; set; } = 200;
 }
 
 /// <summary>Checks the configuration at start and says exactly what is wrong, before anything runs.</summary>
@@ -61,6 +67,8 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         }
         if (o.PublicKey.Length > 0 && !File.Exists(o.PublicKey)) errors.Add($"Agent:PublicKey '{o.PublicKey}' does not exist");
         if (string.IsNullOrWhiteSpace(o.DataDir)) errors.Add("Agent:DataDir is required");
+        if (!(o.PowerBatchSeconds is >= 0.1 and <= 3600)) errors.Add($"Agent:PowerBatchSeconds {o.PowerBatchSeconds} is outside 0.1..3600");
+        if (!(o.OutboxQuotaMb is >= 1 and <= 1_000_000)) errors.Add($"Agent:OutboxQuotaMb {o.OutboxQuotaMb} is outside 1..1000000");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
+using SetGan.Agent.Outbox;
 using Microsoft.Extensions.Options;
 using SetGan.Agent.Power;
 using SetGan.Core.Energy;
@@ -6,10 +8,15 @@ using Serilog;
 
 namespace SetGan.Agent.Hosting;
 
-/// <summary>Runs the power sampler for the agent's lifetime and logs what the board draws every ten seconds.</summary>
+/// <summary>
+/// Runs the power sampler for the agent's lifetime: every batch period its samples go into the
+/// outbox as one telemetry message (kept in memory and retried if the outbox refuses them), and the
+/// average power of the period is logged.
+/// </summary>
 public sealed class PowerService(IOptions<AgentOptions> options, ILogger log, TimeProvider time) : BackgroundService
 {
-    public static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(10);
+    private readonly ConcurrentQueue<PowerSample> pending = new();
+    private Outbox.Outbox? outbox;
 
     public PowerSampler? Sampler { get; private set; }
 
@@ -17,7 +24,9 @@ public sealed class PowerService(IOptions<AgentOptions> options, ILogger log, Ti
     {
         var o = options.Value;
         var profile = DeviceProfiles.Load(o.Profile);
+        outbox = new Outbox.Outbox(Path.Combine(o.DataDir, "outbox.db"), (long)(o.OutboxQuotaMb * 1024 * 1024), log);
         Sampler = new PowerSampler(PowerSensors.Create(profile, o.Sensor), o.SampleRateHz, log, time);
+        Sampler.Sampled += pending.Enqueue;
         Sampler.Start();
         log.Information("Power sensing: {Sensor} at {Rate} Hz{Estimated}", Sampler.Sensor.Name, Sampler.Rate, Sampler.Sensor.IsEstimate ? " (estimated, not measured)" : "");
         try
@@ -25,18 +34,39 @@ public sealed class PowerService(IOptions<AgentOptions> options, ILogger log, Ti
             while (!stopping.IsCancellationRequested)
             {
                 var from = time.GetUtcNow();
-                await Task.Delay(ReportEvery, time, stopping);
+                await Task.Delay(TimeSpan.FromSeconds(o.PowerBatchSeconds), time, stopping);
+                Store(o.Device);
                 var energy = Sampler.Energy(from, time.GetUtcNow());
                 log.Information("Power {Watts:F3} W average over {Seconds:F1} s ({Samples} samples, {Gap:F1} s in sensor gaps, {Kind})",
                     energy.AverageWatts, energy.Covered.TotalSeconds, energy.Samples, energy.Gaps.TotalSeconds, energy.Estimated ? "estimated" : "measured");
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
+        Store(o.Device); // what was sensed before the stop is kept too
+    }
+
+    /// <summary>Moves the samples sensed so far into the outbox as one batch.</summary>
+    private void Store(string device)
+    {
+        var samples = new List<PowerSample>();
+        while (pending.TryPeek(out var s) && samples.Count < 100_000) { pending.TryDequeue(out _); samples.Add(s); }
+        if (samples.Count == 0 || outbox is null) return;
+        try
+        {
+            long id = outbox.Enqueue(Outbox.Outbox.Power, PowerBatch.Of(device, samples).Encode(), samples[0].Time);
+            log.Debug("Stored power batch {Id} with {Count} samples", id, samples.Count);
+        }
+        catch (OutboxFullException e)
+        {
+            foreach (var s in samples) pending.Enqueue(s); // kept in memory, in order after newer ones: the batch carries its own times
+            log.Error("{Reason}; {Count} power samples stay in memory until there is room", e.Message, samples.Count);
+        }
     }
 
     public override void Dispose()
     {
         Sampler?.Dispose();
+        outbox?.Dispose();
         base.Dispose();
     }
 }
