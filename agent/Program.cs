@@ -29,7 +29,8 @@ if (args.Contains("--help") || args.Contains("-h"))
                          chip on the profile's power model; estimate: the CPU-time model. The last two are labelled estimated.
           --rate         power samples per second (0.1..1000; capped at what the sensor allows)
           --package      a signed package folder to run; --public-key the key it must be signed with
-          --data         state and logs (default /var/lib/setgan-agent)
+          --data         state, images, outbox and logs (default /var/lib/setgan-agent)
+          --config FILE  an extra JSON file, watched: Agent:K, Agent:ImagesPerMinute, Agent:BudgetWatts change without restart
           --self-test    check profile, sensor, ONNX Runtime and package, print a report, exit 0 when all pass
           --measure      profile the package's energy: idle power, then joules and seconds per image for every k,
                          written to --out FILE (default DATA/energy-profile.json) for `setgan evaluate --measured`
@@ -39,9 +40,13 @@ if (args.Contains("--help") || args.Contains("-h"))
     return 0;
 }
 
-var configuration = new ConfigurationBuilder()
+// --config FILE: a JSON file read after appsettings.json and watched, so k, rate and budget change without a restart.
+string? configFile = args.SkipWhile(a => a != "--config").Skip(1).FirstOrDefault();
+var configurationBuilder = new ConfigurationBuilder()
     .SetBasePath(AppContext.BaseDirectory)
-    .AddJsonFile("appsettings.json", optional: true)
+    .AddJsonFile("appsettings.json", optional: true, reloadOnChange: true);
+if (configFile is not null) configurationBuilder.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: true);
+var configuration = configurationBuilder
     .AddEnvironmentVariables("SETGAN_")
     .AddCommandLine(WithoutActions(args), switches)
     .Build();
@@ -74,14 +79,16 @@ Log.Logger = new LoggerConfiguration()
     .CreateLogger();
 try
 {
-    var builder = Host.CreateApplicationBuilder();
+    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Configuration = new ConfigurationManager() });
     builder.Configuration.AddConfiguration(configuration);
     builder.Services.AddSerilog();
     builder.Services.AddSingleton(Log.Logger);
     builder.Services.AddSingleton(TimeProvider.System);
     builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
     builder.Services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section)).ValidateOnStart();
+    builder.Services.AddSingleton<AgentRuntime>();
     builder.Services.AddHostedService<PowerService>();
+    builder.Services.AddHostedService<GenerationService>();
     builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(15));
     Log.Information("setgan-agent starting for device {Device} with profile {Profile}", options.Device, options.Profile);
     await builder.Build().RunAsync();
@@ -110,7 +117,7 @@ static string[] WithoutActions(string[] args)
     for (int i = 0; i < args.Length; i++)
     {
         if (args[i] is "--self-test" or "--measure") continue;
-        if (args[i] == "--out") { i++; continue; }
+        if (args[i] is "--out" or "--config") { i++; continue; }
         rest.Add(args[i]);
     }
     return rest.ToArray();

@@ -34,6 +34,15 @@ public sealed class AgentOptions
     /// <summary>ONNX Runtime intra-op threads; 0 = the profile's.</summary>
     public int OrtThreads { get; set; }
 
+    /// <summary>The truncation to run, G_0..G_K; -1 = the package's finest scale. Changes take effect without restart.</summary>
+    public int K { get; set; } = -1;
+
+    /// <summary>Images per minute; 0 = as fast as the budget allows.</summary>
+    public double ImagesPerMinute { get; set; } = 1;
+
+    /// <summary>Average power budget in watts (duty cycling); 0 = none.</summary>
+    public double BudgetWatts { get; set; }
+
     /// <summary>Seconds of power samples per telemetry batch in the outbox.</summary>
     public double PowerBatchSeconds { get; set; } = 5;
 
@@ -68,6 +77,9 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         if (o.PublicKey.Length > 0 && !File.Exists(o.PublicKey)) errors.Add($"Agent:PublicKey '{o.PublicKey}' does not exist");
         if (string.IsNullOrWhiteSpace(o.DataDir)) errors.Add("Agent:DataDir is required");
         if (!(o.PowerBatchSeconds is >= 0.1 and <= 3600)) errors.Add($"Agent:PowerBatchSeconds {o.PowerBatchSeconds} is outside 0.1..3600");
+        if (o.K < -1) errors.Add($"Agent:K {o.K} must be -1 (the finest scale) or a truncation 0..N");
+        if (!(o.ImagesPerMinute is >= 0 and <= 60_000)) errors.Add($"Agent:ImagesPerMinute {o.ImagesPerMinute} is outside 0..60000");
+        if (!(o.BudgetWatts >= 0) || double.IsInfinity(o.BudgetWatts)) errors.Add($"Agent:BudgetWatts {o.BudgetWatts} must be 0 (none) or positive");
         if (!(o.OutboxQuotaMb is >= 1 and <= 1_000_000)) errors.Add($"Agent:OutboxQuotaMb {o.OutboxQuotaMb} is outside 1..1000000");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

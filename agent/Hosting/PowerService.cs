@@ -13,19 +13,14 @@ namespace SetGan.Agent.Hosting;
 /// outbox as one telemetry message (kept in memory and retried if the outbox refuses them), and the
 /// average power of the period is logged.
 /// </summary>
-public sealed class PowerService(IOptions<AgentOptions> options, ILogger log, TimeProvider time) : BackgroundService
+public sealed class PowerService(IOptions<AgentOptions> options, AgentRuntime runtime, ILogger log, TimeProvider time) : BackgroundService
 {
     private readonly ConcurrentQueue<PowerSample> pending = new();
-    private Outbox.Outbox? outbox;
-
-    public PowerSampler? Sampler { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
         var o = options.Value;
-        var profile = DeviceProfiles.Load(o.Profile);
-        outbox = new Outbox.Outbox(Path.Combine(o.DataDir, "outbox.db"), (long)(o.OutboxQuotaMb * 1024 * 1024), log);
-        Sampler = new PowerSampler(PowerSensors.Create(profile, o.Sensor), o.SampleRateHz, log, time);
+        var Sampler = runtime.Sampler;
         Sampler.Sampled += pending.Enqueue;
         Sampler.Start();
         log.Information("Power sensing: {Sensor} at {Rate} Hz{Estimated}", Sampler.Sensor.Name, Sampler.Rate, Sampler.Sensor.IsEstimate ? " (estimated, not measured)" : "");
@@ -50,10 +45,10 @@ public sealed class PowerService(IOptions<AgentOptions> options, ILogger log, Ti
     {
         var samples = new List<PowerSample>();
         while (pending.TryPeek(out var s) && samples.Count < 100_000) { pending.TryDequeue(out _); samples.Add(s); }
-        if (samples.Count == 0 || outbox is null) return;
+        if (samples.Count == 0) return;
         try
         {
-            long id = outbox.Enqueue(Outbox.Outbox.Power, PowerBatch.Of(device, samples).Encode(), samples[0].Time);
+            long id = runtime.Outbox.Enqueue(Outbox.Outbox.Power, PowerBatch.Of(device, samples).Encode(), samples[0].Time);
             log.Debug("Stored power batch {Id} with {Count} samples", id, samples.Count);
         }
         catch (OutboxFullException e)
@@ -63,10 +58,4 @@ public sealed class PowerService(IOptions<AgentOptions> options, ILogger log, Ti
         }
     }
 
-    public override void Dispose()
-    {
-        Sampler?.Dispose();
-        outbox?.Dispose();
-        base.Dispose();
-    }
 }
