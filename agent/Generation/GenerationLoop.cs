@@ -30,6 +30,9 @@ public sealed class GenerationLoop(PyramidPackage package, PowerSampler sampler,
     /// <summary>Raised after each image is written (the outbox and the cloud link listen).</summary>
     public event Action<GeneratedImage>? Generated;
 
+    /// <summary>Raised before the loop idles: how long, and the image (with its energy) that made it wait.</summary>
+    public event Action<TimeSpan, GeneratedImage>? Idling;
+
     /// <summary>New settings, checked now and used from the next image; wakes the loop from a wait.</summary>
     public void Update(GenerationSettings next)
     {
@@ -64,7 +67,11 @@ public sealed class GenerationLoop(PyramidPackage package, PowerSampler sampler,
                 var budgetWait = DutyCycle.WaitFor(double.IsFinite(joules) ? joules : 0, to - from, idleWatts, budget);
                 if (budgetWait > wait) wait = budgetWait;
             }
-            if (wait > TimeSpan.Zero) await WaitOrWake(wait, stopping);
+            if (wait > TimeSpan.Zero)
+            {
+                Idling?.Invoke(wait, made);
+                await WaitOrWake(wait, stopping);
+            }
         }
     }
 

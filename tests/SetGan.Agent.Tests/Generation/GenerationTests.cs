@@ -67,6 +67,31 @@ public sealed class GenerationTests : IDisposable
         loop.Settings.ShouldBe(new GenerationSettings(2, 6, 3.5));
     }
 
+    [Fact]
+    public async Task Under_a_power_budget_the_loop_idles_as_long_as_the_duty_cycle_needs()
+    {
+        // The board draws 5 W while it works and idles at 2 W; a 2.5 W budget needs, after an image
+        // of t seconds, a wait w with (5 t + 2 w) / (t + w) = 2.5, so w = 5 t for every image.
+        var (path, _, publicKey) = TestPackages.WriteSigned(dir);
+        using var package = PyramidPackage.Load(path, publicKey);
+        using var sampler = new PowerSampler(new Steady(watts: 5), 1000, Serilog.Core.Logger.None);
+        sampler.Start();
+        var loop = new GenerationLoop(package, sampler, Path.Combine(dir, "images"), new GenerationSettings(3, 0, BudgetWatts: 2.5), idleWatts: 2, Serilog.Core.Logger.None);
+        var waits = new List<(TimeSpan Wait, GeneratedImage Image)>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        loop.Idling += (wait, image) =>
+        {
+            lock (waits) waits.Add((wait, image));
+            if (waits.Count == 4) stop.Cancel();
+        };
+
+        await loop.RunAsync(stop.Token);
+
+        waits.Count.ShouldBe(4);
+        foreach (var (wait, image) in waits)
+            wait.TotalSeconds.ShouldBe(5 * image.Seconds, 1e-3 + 1e-6 * image.Seconds);
+    }
+
     private sealed class Steady(double watts = 3) : IPowerSensor
     {
         public string Name => "steady";
