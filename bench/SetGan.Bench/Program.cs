@@ -9,14 +9,16 @@ using static TorchSharp.torch;
 // matmul rate measured in the same run, and the speed ratio to the same SinGAN iteration in PyTorch
 // (bench/singan_peer.py) measured in the same run when Debian's python3-torch is installed.
 var options = Args.Parse(args);
-if (options.Command is not ("training" or "inference" or "modes"))
+if (options.Command is not ("training" or "inference" or "modes" or "agent"))
 {
     Console.Error.WriteLine("usage: setgan-bench training [--sizes 128,250] [--iterations 2] [--warmup 1] [--rounds 2] [--threads 2] [--image samples/balloons.png] [--json bench/results/training.json] [--no-peer]");
     Console.Error.WriteLine("       setgan-bench inference [--sizes 250] [--repeats 20] [--threads 2] [--image samples/balloons.png] [--json bench/results/inference.json]");
     Console.Error.WriteLine("       setgan-bench modes [--sizes 128] [--iterations 100] [--threads 2] [--samples 4] [--image samples/balloons.png] [--json bench/results/modes.json]");
+    Console.Error.WriteLine("       setgan-bench agent [--sizes 250] [--rounds 2] [--json bench/results/agent.json]   (the real agent: start-up, memory, samples/s, sensing cost)");
     Console.Error.WriteLine("       setgan-bench modes --project 250 [--iterations 1] [--threads 2]   (projects the paper preset's wall-clock from per-scale costs)");
     return 2;
 }
+if (options.Command == "agent") return AgentMain(options);
 set_num_threads(options.Threads);
 var image = ImageFile.Load(options.Image);
 if (options.Command == "inference") return InferenceMain(options, image);
@@ -80,6 +82,34 @@ static int InferenceMain(Args options, RgbImage image)
     return 0;
 }
 
+static int AgentMain(Args options)
+{
+    string dir = Directory.CreateTempSubdirectory("setgan-agent-bench-").FullName;
+    string package = AgentBenchmark.WritePackage(dir, options.Sizes[0]);
+    var window = TimeSpan.FromSeconds(20);
+    Console.WriteLine($"agent: full-size pyramid ({options.Sizes[0]} px, SinGAN widths, random weights), k = N continuously, emulated INA219, {window.TotalSeconds:F0} s per run, {options.Rounds} alternating rounds of 1000 Hz and 1 Hz sensing");
+    Console.WriteLine($"{"rate Hz",8} {"start s",8} {"images/s",9} {"samples/s",10} {"RSS MB",7} {"peak MB",8}");
+    var runs = new List<AgentBenchmark.Run>();
+    for (int round = 0; round < options.Rounds; round++)
+        foreach (double rate in new[] { 1000.0, 1.0 })
+        {
+            var r = AgentBenchmark.Measure(dir, package, rate, window, round);
+            runs.Add(r);
+            Console.WriteLine($"{r.RateHz,8} {r.StartSeconds,8:F2} {r.ImagesPerSecond,9:F2} {r.SamplesPerSecond,10:F0} {r.RssKb / 1024.0,7:F0} {r.PeakRssKb / 1024.0,8:F0}");
+        }
+    double fast = runs.Where(r => r.RateHz == 1000).Average(r => r.ImagesPerSecond), slow = runs.Where(r => r.RateHz == 1).Average(r => r.ImagesPerSecond);
+    Console.WriteLine($"sensing at 1000 Hz costs {1 - fast / slow:P1} of the images per second of sensing at 1 Hz (same run, alternated)");
+    if (options.Json is { } json)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
+        File.WriteAllText(json, JsonSerializer.Serialize(new { maxSize = options.Sizes[0], runs, sensingCost = 1 - fast / slow },
+            new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        Console.WriteLine($"wrote {json}");
+    }
+    Directory.Delete(dir, recursive: true);
+    return 0;
+}
+
 static string Format(double? value, string format, string suffix = "") => value is { } v ? v.ToString(format) + suffix : "-";
 
 internal sealed record Args(string Command, int[] Sizes, int Iterations, int Warmup, int Rounds, int Threads, string Image, string? Json, bool Peer, int Repeats, int Samples, int? ProjectSize)
@@ -87,7 +117,7 @@ internal sealed record Args(string Command, int[] Sizes, int Iterations, int War
     public static Args Parse(string[] args)
     {
         string Value(string name, string fallback) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
-        return new Args(args.FirstOrDefault() ?? "", Value("--sizes", args.FirstOrDefault() switch { "inference" => "250", "modes" => "128", _ => "128,250" }).Split(',').Select(int.Parse).ToArray(),
+        return new Args(args.FirstOrDefault() ?? "", Value("--sizes", args.FirstOrDefault() switch { "inference" or "agent" => "250", "modes" => "128", _ => "128,250" }).Split(',').Select(int.Parse).ToArray(),
             int.Parse(Value("--iterations", args.FirstOrDefault() == "modes" ? (args.Contains("--project") ? "1" : "100") : "2")), int.Parse(Value("--warmup", "1")), int.Parse(Value("--rounds", "2")), int.Parse(Value("--threads", Environment.ProcessorCount.ToString())),
             Value("--image", "samples/balloons.png"), args.Contains("--no-json") ? null : Value("--json", $"bench/results/{args.FirstOrDefault()}.json"),
             !args.Contains("--no-peer"), int.Parse(Value("--repeats", "20")), int.Parse(Value("--samples", "4")),
