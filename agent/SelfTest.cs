@@ -37,7 +37,6 @@ public static class SelfTest
         }));
         checks.Add(Try("runtime", () =>
         {
-            using var options = new SessionOptions();
             return $"ONNX Runtime {OrtEnv.Instance().GetVersionString()}, providers {string.Join(", ", OrtEnv.Instance().GetAvailableProviders())}";
         }));
         if (o.Package.Length == 0)

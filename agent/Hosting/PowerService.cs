@@ -20,10 +20,10 @@ public sealed class PowerService(IOptions<AgentOptions> options, AgentRuntime ru
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
         var o = options.Value;
-        var Sampler = runtime.Sampler;
-        Sampler.Sampled += pending.Enqueue;
-        Sampler.Start();
-        log.Information("Power sensing: {Sensor} at {Rate} Hz{Estimated}", Sampler.Sensor.Name, Sampler.Rate, Sampler.Sensor.IsEstimate ? " (estimated, not measured)" : "");
+        var sampler = runtime.Sampler;
+        sampler.Sampled += pending.Enqueue;
+        sampler.Start();
+        log.Information("Power sensing: {Sensor} at {Rate} Hz{Estimated}", sampler.Sensor.Name, sampler.Rate, sampler.Sensor.IsEstimate ? " (estimated, not measured)" : "");
         try
         {
             while (!stopping.IsCancellationRequested)
@@ -31,7 +31,7 @@ public sealed class PowerService(IOptions<AgentOptions> options, AgentRuntime ru
                 var from = time.GetUtcNow();
                 await Task.Delay(TimeSpan.FromSeconds(o.PowerBatchSeconds), time, stopping);
                 Store(o.Device);
-                var energy = Sampler.Energy(from, time.GetUtcNow());
+                var energy = sampler.Energy(from, time.GetUtcNow());
                 log.Information("Power {Watts:F3} W average over {Seconds:F1} s ({Samples} samples, {Gap:F1} s in sensor gaps, {Kind})",
                     energy.AverageWatts, energy.Covered.TotalSeconds, energy.Samples, energy.Gaps.TotalSeconds, energy.Estimated ? "estimated" : "measured");
             }

@@ -17,16 +17,15 @@ public static class PowerSensors
         if (choice == Estimate) return new CpuTimeModel(profile);
         if (choice != FromProfile) throw new PowerSensorException($"unknown sensor choice '{choice}'; use {FromProfile}, {Emulated} or {Estimate}");
         var spec = profile.PowerSensor;
-        string Need(string? value, string field) => value ?? throw new PowerSensorException($"{profile.Name}: power_sensor {spec.Kind} needs {field}");
+        PowerSensorException Missing(string field) => new($"{profile.Name}: power_sensor {spec.Kind} needs {field}");
         return spec.Kind switch
         {
             PowerSensorSpec.Ina219 => new Ina219Sensor(
-                (i2c ?? OpenBus)(spec.I2cBus ?? throw new PowerSensorException($"{profile.Name}: power_sensor ina219 needs i2c_bus"),
-                                 spec.Address ?? throw new PowerSensorException($"{profile.Name}: power_sensor ina219 needs address")),
-                spec.ShuntOhms ?? throw new PowerSensorException($"{profile.Name}: power_sensor ina219 needs shunt_ohms"),
-                spec.MaxCurrentAmps ?? throw new PowerSensorException($"{profile.Name}: power_sensor ina219 needs max_current_amps")),
-            PowerSensorSpec.Ina3221 => new Ina3221Sensor(Need(spec.HwmonPath, "hwmon_path"), spec.Channel ?? 1),
-            PowerSensorSpec.Rapl => new RaplSensor(Need(spec.PowercapPath, "powercap_path")),
+                (i2c ?? OpenBus)(spec.I2cBus ?? throw Missing("i2c_bus"), spec.Address ?? throw Missing("address")),
+                spec.ShuntOhms ?? throw Missing("shunt_ohms"),
+                spec.MaxCurrentAmps ?? throw Missing("max_current_amps")),
+            PowerSensorSpec.Ina3221 => new Ina3221Sensor(spec.HwmonPath ?? throw Missing("hwmon_path"), spec.Channel ?? 1),
+            PowerSensorSpec.Rapl => new RaplSensor(spec.PowercapPath ?? throw Missing("powercap_path")),
             PowerSensorSpec.Estimate => new CpuTimeModel(profile),
             _ => throw new PowerSensorException($"{profile.Name}: unknown power sensor kind '{spec.Kind}'"),
         };

@@ -75,7 +75,7 @@ public sealed class EnergyProfiler(PowerSampler sampler, ILogger log, TimeProvid
             var to = clock.GetUtcNow();
             var energy = sampler.Energy(from, to);
             if (GapShare(energy) <= settings.MaxGapShare)
-                return (energy.Joules / energy.Covered.TotalSeconds * (to - from).TotalSeconds / images, (to - from).TotalSeconds / images, images);
+                return (energy.AverageWatts * (to - from).TotalSeconds / images, (to - from).TotalSeconds / images, images);
             if (attempt > 0) Checked(energy, settings, $"k = {k}");
             log.Warning("k = {K}: {Share:P0} of a batch fell in sensor gaps; measuring it again", k, GapShare(energy));
         }

@@ -59,7 +59,7 @@ public static class ModesBenchmark
             var viewed = Enumerable.Range(0, samples).Select(_ =>
             {
                 using var sample = PyramidSampler.Run(prefix, prefix.Select(s => s.Size).ToList(), NoiseMode.Random, CPU);
-                return ImageResize.ToSize(TorchImages.ToImage(sample), real.Width, real.Height);
+                return ImageResize.ToMatch(TorchImages.ToImage(sample), real);
             }).ToList();
             result.Add(new QualityAtK(k, ssim, viewed.Average(v => Ssim.Compute(v, real)), viewed.Average(swd.Distance)));
         }

@@ -20,11 +20,13 @@ public sealed class TruncationEvaluator(PyramidPackage package, RgbImage source,
     /// <summary>The real image at the finest scale's size, resized as the trainer does.</summary>
     public RgbImage Real { get; } = ImageResize.ToSize(source, package.Sizes[^1].Width, package.Sizes[^1].Height);
 
+    // The real image's patch projections are the same for every k: computed once.
+    private PatchSwd? swd;
+
     public TruncationResult Evaluate(int k)
     {
         if (samples < 2) throw new ArgumentOutOfRangeException(nameof(samples), "at least 2 samples are needed for diversity");
-        var finest = package.Sizes[^1];
-        RgbImage Viewed(RgbImage image) => image.Width == finest.Width && image.Height == finest.Height ? image : ImageResize.ToSize(image, finest.Width, finest.Height);
+        RgbImage Viewed(RgbImage image) => ImageResize.ToMatch(image, Real);
 
         var reconstruction = Viewed(package.Reconstruct(k));
         package.Generate(k, seed: seed - 1); // warm-up: first-run allocations and ORT's lazy init stay out of the timings
@@ -38,7 +40,7 @@ public sealed class TruncationEvaluator(PyramidPackage package, RgbImage source,
             images.Add(Viewed(sample));
         }
         millis.Sort();
-        var swd = new PatchSwd(Real, seed: seed);
+        swd ??= new PatchSwd(Real, seed: seed);
         var size = package.Sizes[k];
         var report = new TruncationReport
         {

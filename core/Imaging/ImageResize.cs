@@ -17,6 +17,13 @@ public static class ImageResize
         return Resize(image, outW, outH, scale, scale);
     }
 
+    /// <summary>
+    /// <paramref name="image"/> at the size of <paramref name="reference"/>, as a viewer sees a smaller
+    /// truncation next to the full image; the image itself when the sizes already match.
+    /// </summary>
+    public static RgbImage ToMatch(RgbImage image, RgbImage reference) =>
+        image.Width == reference.Width && image.Height == reference.Height ? image : ToSize(image, reference.Width, reference.Height);
+
     /// <summary>Resizes to an exact size; each axis uses its own scale.</summary>
     public static RgbImage ToSize(RgbImage image, int width, int height) =>
         Resize(image, width, height, (double)width / image.Width, (double)height / image.Height);

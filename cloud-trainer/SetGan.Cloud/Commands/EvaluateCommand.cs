@@ -86,11 +86,12 @@ public static class EvaluateCommand
     /// <summary>The real image, refused unless it is byte for byte the one the package was trained on.</summary>
     private static RgbImage LoadSourceImage(string path, PackageManifest manifest)
     {
-        var image = ImageFile.Load(path);
-        string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+        // Read once: the same bytes are hashed and decoded.
+        byte[] bytes = TrainingRun.ReadInput(path);
+        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (!string.Equals(sha, manifest.SourceSha256, StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"--image {path} is not the image this package was trained on ({manifest.SourceImage}, SHA-256 {manifest.SourceSha256[..12]}...)");
-        return image;
+        return ImageFile.Decode(bytes, Path.GetFileName(path));
     }
 
     internal static List<DeviceEnergyReport> DeviceEnergies(PyramidPackage pyramid, string[] profileNames, string[] measuredFiles)

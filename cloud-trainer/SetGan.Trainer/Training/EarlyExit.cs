@@ -16,9 +16,7 @@ public static class EarlyExit
     {
         var sizes = prefix.Select(s => s.Size).ToList();
         using var output = PyramidSampler.Run(prefix, sizes, NoiseMode.Reconstruction, device);
-        var image = TorchImages.ToImage(output);
-        var viewed = image.Width == finestReal.Width && image.Height == finestReal.Height ? image : ImageResize.ToSize(image, finestReal.Width, finestReal.Height);
-        return Core.Quality.Ssim.Compute(viewed, finestReal);
+        return Core.Quality.Ssim.Compute(ImageResize.ToMatch(TorchImages.ToImage(output), finestReal), finestReal);
     }
 
     /// <summary>Whether k reaches the target; the reason is what the log and model.json record.</summary>
