@@ -1,3 +1,4 @@
+using SetGan.Core.Link;
 using Microsoft.Extensions.Options;
 using SetGan.Agent.Power;
 using SetGan.Core.Energy;

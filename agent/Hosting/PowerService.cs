@@ -1,3 +1,4 @@
+using SetGan.Core.Link;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using SetGan.Agent.Outbox;
@@ -48,7 +49,7 @@ public sealed class PowerService(IOptions<AgentOptions> options, AgentRuntime ru
         if (samples.Count == 0) return;
         try
         {
-            long id = runtime.Outbox.Enqueue(Outbox.Outbox.Power, PowerBatch.Of(device, samples).Encode(), samples[0].Time);
+            long id = runtime.Outbox.Enqueue(Outbox.Outbox.Power, samples.ToBatch(device).Encode(), samples[0].Time);
             log.Debug("Stored power batch {Id} with {Count} samples", id, samples.Count);
         }
         catch (OutboxFullException e)

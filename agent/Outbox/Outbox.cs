@@ -1,3 +1,4 @@
+using SetGan.Core.Link;
 using Microsoft.Data.Sqlite;
 using Serilog;
 

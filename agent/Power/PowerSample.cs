@@ -24,3 +24,14 @@ public interface IPowerSensor : IDisposable
 
     PowerSample? Read(DateTimeOffset now);
 }
+
+/// <summary>Samples into the telemetry message that carries them.</summary>
+public static class PowerSamples
+{
+    public static SetGan.Core.Link.PowerBatch ToBatch(this IReadOnlyList<PowerSample> samples, string device)
+    {
+        var from = samples[0].Time;
+        return new(device, samples[0].Source, samples.Any(s => s.Estimated), from, 0,
+            samples.Select(s => new SetGan.Core.Link.PowerBatch.Row(Math.Round((s.Time - from).TotalSeconds, 6), s.Volts, s.Amps, s.Watts)).ToList());
+    }
+}

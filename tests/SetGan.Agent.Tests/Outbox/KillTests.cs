@@ -1,3 +1,4 @@
+using SetGan.Core.Link;
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using SetGan.Agent.Tests.Hosting;

@@ -1,3 +1,4 @@
+using SetGan.Core.Link;
 using Microsoft.Data.Sqlite;
 using SetGan.Agent.Outbox;
 using SetGan.Agent.Power;
@@ -18,7 +19,7 @@ public sealed class OutboxTests : IDisposable
     private string Db => Path.Combine(dir, "outbox.db");
 
     private static byte[] Batch(int samples, double start = 0) =>
-        PowerBatch.Of("pi-01", Enumerable.Range(0, samples).Select(i => new PowerSample(T0.AddSeconds(start + i * 0.01), 5, 0.6, 3, "test")).ToList()).Encode();
+        Enumerable.Range(0, samples).Select(i => new PowerSample(T0.AddSeconds(start + i * 0.01), 5, 0.6, 3, "test")).ToList().ToBatch("pi-01").Encode();
 
     [Fact]
     public void Messages_wait_in_order_with_ids_until_the_link_acknowledges_them()

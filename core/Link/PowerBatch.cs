@@ -1,8 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using SetGan.Agent.Power;
-
-namespace SetGan.Agent.Outbox;
+namespace SetGan.Core.Link;
 
 /// <summary>
 /// Power samples of one stretch of time, as one telemetry message: compact columns (seconds since
@@ -12,13 +10,6 @@ namespace SetGan.Agent.Outbox;
 public sealed record PowerBatch(string Device, string Source, bool Estimated, DateTimeOffset From, int Thinned, List<PowerBatch.Row> Samples)
 {
     public sealed record Row(double T, double V, double A, double W);
-
-    public static PowerBatch Of(string device, IReadOnlyList<PowerSample> samples)
-    {
-        var from = samples[0].Time;
-        return new PowerBatch(device, samples[0].Source, samples.Any(s => s.Estimated), from, 0,
-            samples.Select(s => new Row(Math.Round((s.Time - from).TotalSeconds, 6), s.Volts, s.Amps, s.Watts)).ToList());
-    }
 
     /// <summary>Every other sample, keeping the first and the last.</summary>
     public PowerBatch Thin() => this with

@@ -1,0 +1,69 @@
+namespace SetGan.Core.Link;
+
+/// <summary>
+/// A device connection string, IoT Hub's format (HostName=...;DeviceId=...;SharedAccessKey=...;
+/// GatewayHostName=...) with our optional additions for hubs that are not Azure's:
+/// Port (default 8883), CertificateSha256 (pin the embedded hub's self-signed certificate),
+/// CaFile (trust a private CA, e.g. mosquitto's), and Username/Password (a plain MQTT broker).
+/// </summary>
+public sealed record DeviceConnectionString
+{
+    public required string HostName { get; init; }
+    public required string DeviceId { get; init; }
+    public string? SharedAccessKey { get; init; }
+    public string? GatewayHostName { get; init; }
+    public int Port { get; init; } = 8883;
+    public string? CertificateSha256 { get; init; }
+    public string? CaFile { get; init; }
+    public string? Username { get; init; }
+    public string? Password { get; init; }
+
+    /// <summary>Where to open the socket: the gateway when there is one, else the hub.</summary>
+    public string ConnectHost => GatewayHostName ?? HostName;
+
+    public static DeviceConnectionString Parse(string text)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string part in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int eq = part.IndexOf('=');
+            if (eq <= 0) throw new FormatException($"connection string part '{part}' is not Name=Value");
+            fields[part[..eq]] = part[(eq + 1)..]; // keys end in '=' padding: split at the first '=' only
+        }
+        string Need(string name) => fields.TryGetValue(name, out var v) && v.Length > 0 ? v : throw new FormatException($"connection string has no {name}");
+        string? Maybe(string name) => fields.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
+        var result = new DeviceConnectionString
+        {
+            HostName = Need("HostName"),
+            DeviceId = Need("DeviceId"),
+            SharedAccessKey = Maybe("SharedAccessKey"),
+            GatewayHostName = Maybe("GatewayHostName"),
+            Port = Maybe("Port") is { } p ? int.TryParse(p, out int port) && port is > 0 and < 65536 ? port : throw new FormatException($"connection string Port '{p}' is not a port number") : 8883,
+            CertificateSha256 = Maybe("CertificateSha256"),
+            CaFile = Maybe("CaFile"),
+            Username = Maybe("Username"),
+            Password = Maybe("Password"),
+        };
+        if (result.SharedAccessKey is null && result.Password is null)
+            throw new FormatException("connection string has neither SharedAccessKey (IoT Hub) nor Password (plain MQTT broker)");
+        if (result.SharedAccessKey is { } key)
+        {
+            try { Convert.FromBase64String(key); }
+            catch (FormatException) { throw new FormatException("connection string SharedAccessKey is not Base64"); }
+        }
+        return result;
+    }
+
+    public override string ToString()
+    {
+        var parts = new List<string> { $"HostName={HostName}", $"DeviceId={DeviceId}" };
+        if (SharedAccessKey is not null) parts.Add($"SharedAccessKey={SharedAccessKey}");
+        if (GatewayHostName is not null) parts.Add($"GatewayHostName={GatewayHostName}");
+        if (Port != 8883) parts.Add($"Port={Port}");
+        if (CertificateSha256 is not null) parts.Add($"CertificateSha256={CertificateSha256}");
+        if (CaFile is not null) parts.Add($"CaFile={CaFile}");
+        if (Username is not null) parts.Add($"Username={Username}");
+        if (Password is not null) parts.Add($"Password={Password}");
+        return string.Join(';', parts);
+    }
+}
