@@ -7,13 +7,14 @@ using Serilog.Formatting.Compact;
 using SetGan.Agent;
 using SetGan.Agent.Hosting;
 
-// setgan-agent: the edge agent. Today it senses power (a real sensor, an emulated INA219 or the
-// CPU-time estimate, always labelled) and checks itself; profiling, the generation loop, the outbox and
-// the IoT Hub link arrive with their issues, and until then the agent does not claim to do them.
+// setgan-agent: the edge agent. It senses power (a real sensor, an emulated INA219 or the CPU-time
+// estimate, always labelled), runs the pyramid at the k the cloud chose within the energy budget,
+// keeps images and power in a SQLite outbox, and talks to the cloud over IoT Hub's MQTT protocol.
 var switches = new Dictionary<string, string>
 {
     ["--device"] = "Agent:Device", ["--profile"] = "Agent:Profile", ["--sensor"] = "Agent:Sensor", ["--rate"] = "Agent:SampleRateHz",
     ["--package"] = "Agent:Package", ["--public-key"] = "Agent:PublicKey", ["--data"] = "Agent:DataDir", ["--ort-threads"] = "Agent:OrtThreads",
+    ["--link"] = "Agent:Link:Mode", ["--connection-string"] = "Agent:Link:ConnectionString",
 };
 if (args.Contains("--help") || args.Contains("-h"))
 {
@@ -21,7 +22,8 @@ if (args.Contains("--help") || args.Contains("-h"))
         setgan-agent: runs SetGan pyramids on an edge device and measures their energy.
 
         usage: setgan-agent --device ID --profile NAME|PATH [--sensor profile|emulated-ina219|estimate] [--rate HZ]
-                            [--package DIR --public-key PEM] [--data DIR] [--ort-threads N] [--self-test]
+                            [--package DIR] [--public-key PEM] [--data DIR] [--ort-threads N]
+                            [--link none|local|azure|mqtt --connection-string CS] [--config FILE] [--self-test | --measure]
 
           --device       this device's id (its IoT Hub device id)
           --profile      a device profile (raspberry-pi-4, jetson-orin-nano, ...) or a .json path
@@ -29,6 +31,10 @@ if (args.Contains("--help") || args.Contains("-h"))
                          chip on the profile's power model; estimate: the CPU-time model. The last two are labelled estimated.
           --rate         power samples per second (0.1..1000; capped at what the sensor allows)
           --package      a signed package folder to run; --public-key the key it must be signed with
+          --link         none: no cloud, everything waits in the outbox; local: the embedded hub of `setgan hub`;
+                         azure: Azure IoT Hub; mqtt: any MQTT broker (mosquitto), '$iothub' topics under devices/ID/
+          --connection-string  HostName=...;DeviceId=...;SharedAccessKey=... (as `setgan devices add` prints it, or
+                         from the Azure portal); local adds CertificateSha256=, mqtt uses Username=/Password=/CaFile=
           --data         state, images, outbox and logs (default /var/lib/setgan-agent)
           --config FILE  an extra JSON file, watched: Agent:K, Agent:ImagesPerMinute, Agent:BudgetWatts change without restart
           --self-test    check profile, sensor, ONNX Runtime and package, print a report, exit 0 when all pass
@@ -87,8 +93,11 @@ try
     builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
     builder.Services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section)).ValidateOnStart();
     builder.Services.AddSingleton<AgentRuntime>();
+    builder.Services.AddSingleton<DeviceControl>();
+    builder.Services.AddSingleton<GenerationService>();
     builder.Services.AddHostedService<PowerService>();
-    builder.Services.AddHostedService<GenerationService>();
+    builder.Services.AddHostedService(sp => sp.GetRequiredService<GenerationService>());
+    builder.Services.AddHostedService<SetGan.Agent.Link.LinkService>();
     builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(15));
     Log.Information("setgan-agent starting for device {Device} with profile {Profile}", options.Device, options.Profile);
     await builder.Build().RunAsync();

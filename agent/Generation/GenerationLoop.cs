@@ -17,9 +17,11 @@ public sealed record GeneratedImage(string Path, int K, int Seed, DateTimeOffset
 /// k, schedule and budget change at run time through <see cref="Update"/>, taking effect at the next image.
 /// </summary>
 /// <param name="idleWatts">The board's idle power for the duty cycle: measured by the profiler, or the profile's figure.</param>
+/// <param name="gate">Exclusive use of the pyramid, held for each image: the profiler and a package swap take it to keep images out of their way.</param>
 public sealed class GenerationLoop(PyramidPackage package, PowerSampler sampler, string imageFolder, GenerationSettings initial, double idleWatts, ILogger log,
-    TimeProvider? time = null)
+    TimeProvider? time = null, SemaphoreSlim? gate = null)
 {
+    private readonly SemaphoreSlim cpu = gate ?? new SemaphoreSlim(1, 1);
     private readonly TimeProvider clock = time ?? TimeProvider.System;
     private GenerationSettings settings = Check(initial, package);
     private readonly SemaphoreSlim changed = new(0);
@@ -47,16 +49,10 @@ public sealed class GenerationLoop(PyramidPackage package, PowerSampler sampler,
         while (!stopping.IsCancellationRequested)
         {
             var s = Settings;
-            var from = clock.GetUtcNow();
-            var image = package.Generate(s.K, seed: seed);
-            var to = clock.GetUtcNow();
-            var energy = sampler.Energy(from, to);
-            bool measured = energy.Samples >= 2;
-            var made = new GeneratedImage(Path.Combine(imageFolder, $"{from:yyyyMMdd-HHmmss-fff}-k{s.K}-{seed}.png"), s.K, seed, from, (to - from).TotalSeconds,
-                measured ? energy.AverageWatts * (to - from).TotalSeconds : null, energy.Estimated);
-            ImageFile.SavePng(image, made.Path);
-            seed++;
-            Generated?.Invoke(made);
+            GeneratedImage made;
+            try { made = await GenerateAsync(s.K, stopping); }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested) { return; }
+            var (from, to) = (made.Time, made.Time.AddSeconds(made.Seconds));
 
             var wait = TimeSpan.Zero;
             if (s.ImagesPerMinute > 0) wait = TimeSpan.FromMinutes(1 / s.ImagesPerMinute) - (to - from);
@@ -73,6 +69,33 @@ public sealed class GenerationLoop(PyramidPackage package, PowerSampler sampler,
                 await WaitOrWake(wait, stopping);
             }
         }
+    }
+
+    /// <summary>
+    /// One image at truncation k, now: generated under the gate, written, and handed to <see cref="Generated"/>.
+    /// The schedule uses it, and so does a `generate` request from the cloud.
+    /// </summary>
+    public async Task<GeneratedImage> GenerateAsync(int k, CancellationToken stopping)
+    {
+        Check(Settings with { K = k }, package);
+        Directory.CreateDirectory(imageFolder);
+        await cpu.WaitAsync(stopping);
+        try
+        {
+            stopping.ThrowIfCancellationRequested(); // a package swap cancels before it releases the gate: never touch a replaced package
+            int thisSeed = seed++;
+            var from = clock.GetUtcNow();
+            var image = package.Generate(k, seed: thisSeed);
+            var to = clock.GetUtcNow();
+            var energy = sampler.Energy(from, to);
+            bool measured = energy.Samples >= 2;
+            var made = new GeneratedImage(Path.Combine(imageFolder, $"{from:yyyyMMdd-HHmmss-fff}-k{k}-{thisSeed}.png"), k, thisSeed, from, (to - from).TotalSeconds,
+                measured ? energy.AverageWatts * (to - from).TotalSeconds : null, energy.Estimated);
+            ImageFile.SavePng(image, made.Path);
+            Generated?.Invoke(made);
+            return made;
+        }
+        finally { cpu.Release(); }
     }
 
     /// <summary>Sleeps for <paramref name="wait"/>, or until <see cref="Update"/> or the stop wakes it.</summary>

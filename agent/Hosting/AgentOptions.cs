@@ -49,6 +49,15 @@ public sealed class AgentOptions
 
     /// <summary>Disk the outbox may use before it thins old power batches (megabytes).</summary>
     public double OutboxQuotaMb { get; set; } = 200;
+
+    /// <summary>The link to the cloud (Agent:Link:Mode, Agent:Link:ConnectionString, ...).</summary>
+    public Link.LinkOptions Link { get; set; } = new();
+
+    /// <summary>Energy profiling: batches per k, the shortest batch, the idle measurement, and whether a new package is profiled at once.</summary>
+    public int ProfileBatches { get; set; } = 5;
+    public double ProfileBatchSeconds { get; set; } = 1.0;
+    public double ProfileIdleSeconds { get; set; } = 3.0;
+    public bool ProfileNewPackages { get; set; } = true;
 }
 
 /// <summary>Checks the configuration at start and says exactly what is wrong, before anything runs.</summary>
@@ -82,6 +91,25 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         if (!(o.ImagesPerMinute is >= 0 and <= 60_000)) errors.Add($"Agent:ImagesPerMinute {o.ImagesPerMinute} is outside 0..60000");
         if (!(o.BudgetWatts >= 0) || double.IsInfinity(o.BudgetWatts)) errors.Add($"Agent:BudgetWatts {o.BudgetWatts} must be 0 (none) or positive");
         if (!(o.OutboxQuotaMb is >= 1 and <= 1_000_000)) errors.Add($"Agent:OutboxQuotaMb {o.OutboxQuotaMb} is outside 1..1000000");
+        if (!Link.LinkModes.All.Contains(o.Link.Mode)) errors.Add($"Agent:Link:Mode '{o.Link.Mode}' is not one of {string.Join(", ", Link.LinkModes.All)}");
+        else if (o.Link.Mode != Link.LinkModes.None)
+        {
+            try
+            {
+                var c = SetGan.Core.Link.DeviceConnectionString.Parse(o.Link.ConnectionString);
+                if (o.Device.Length > 0 && c.DeviceId != o.Device) errors.Add($"Agent:Link:ConnectionString is for device '{c.DeviceId}', not '{o.Device}'");
+                if (o.Link.Mode != Link.LinkModes.Mqtt && c.SharedAccessKey is null) errors.Add("Agent:Link:ConnectionString needs a SharedAccessKey in local and azure mode");
+                if (c.CaFile is { } ca && !File.Exists(ca)) errors.Add($"Agent:Link:ConnectionString CaFile '{ca}' does not exist");
+            }
+            catch (FormatException e) { errors.Add($"Agent:Link:ConnectionString: {e.Message}"); }
+            if (o.PublicKey.Length == 0) errors.Add("Agent:PublicKey (--public-key) is required with a link: delivered packages are verified before they run");
+            if (!(o.Link.TokenMinutes is >= 1 and <= 525_600)) errors.Add($"Agent:Link:TokenMinutes {o.Link.TokenMinutes} is outside 1..525600");
+            if (!(o.Link.MaxBackoffSeconds is >= 0.1 and <= 3600)) errors.Add($"Agent:Link:MaxBackoffSeconds {o.Link.MaxBackoffSeconds} is outside 0.1..3600");
+            if (o.Link.SendBatch is < 1 or > 10_000) errors.Add($"Agent:Link:SendBatch {o.Link.SendBatch} is outside 1..10000");
+        }
+        if (o.ProfileBatches is < 2 or > 100) errors.Add($"Agent:ProfileBatches {o.ProfileBatches} is outside 2..100 (two at least, for the spread)");
+        if (!(o.ProfileBatchSeconds is >= 0.01 and <= 600)) errors.Add($"Agent:ProfileBatchSeconds {o.ProfileBatchSeconds} is outside 0.01..600");
+        if (!(o.ProfileIdleSeconds is >= 0.1 and <= 600)) errors.Add($"Agent:ProfileIdleSeconds {o.ProfileIdleSeconds} is outside 0.1..600");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
+using SetGan.Agent.Link;
 using SetGan.Agent.Power;
+using SetGan.Core.Link;
 using SetGan.Core.Energy;
 using Serilog;
 
@@ -14,11 +16,21 @@ public sealed class AgentRuntime : IDisposable
         Profile = DeviceProfiles.Load(o.Profile);
         Outbox = new Outbox.Outbox(Path.Combine(o.DataDir, "outbox.db"), (long)(o.OutboxQuotaMb * 1024 * 1024), log);
         Sampler = new PowerSampler(PowerSensors.Create(Profile, o.Sensor), o.SampleRateHz, log, time);
+        OrtThreads = o.OrtThreads > 0 ? o.OrtThreads : Profile.OnnxRuntimeThreads;
+        Connection = o.Link.Mode == LinkModes.None ? null : DeviceConnectionString.Parse(o.Link.ConnectionString);
+        var downloads = new SocketsHttpHandler();
+        if (Connection is { } c) downloads.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => ServerTrust.Accepts(c, certificate, errors);
+        Packages = new PackageStore(o.DataDir, downloads, log);
     }
 
     public DeviceProfile Profile { get; }
     public PowerSampler Sampler { get; }
     public Outbox.Outbox Outbox { get; }
+    public PackageStore Packages { get; }
+    public int OrtThreads { get; }
+
+    /// <summary>The cloud to talk to; null when Agent:Link:Mode is none.</summary>
+    public DeviceConnectionString? Connection { get; }
 
     public void Dispose()
     {

@@ -48,8 +48,18 @@ public sealed class Outbox : IDisposable
     public long PendingBytes { get { lock (gate) return Scalar("SELECT COALESCE(SUM(LENGTH(body)), 0) FROM messages"); } }
     public long PendingCount { get { lock (gate) return Scalar("SELECT COUNT(*) FROM messages"); } }
 
+    /// <summary>Raised after a message is stored (the link wakes up to send it).</summary>
+    public event Action? Enqueued;
+
     /// <summary>Stores a message and returns its id, thinning old power batches first if the quota needs it.</summary>
     public long Enqueue(string kind, byte[] body, DateTimeOffset created)
+    {
+        long id = Store(kind, body, created);
+        Enqueued?.Invoke();
+        return id;
+    }
+
+    private long Store(string kind, byte[] body, DateTimeOffset created)
     {
         lock (gate)
         {

@@ -47,10 +47,18 @@ public sealed record TruncationEnergy(int K, double JoulesPerImage, double Secon
 
     public static EnergyProfile LoadMeasured(string path)
     {
-        string name = Path.GetFileName(path);
         if (!File.Exists(path)) throw new ProfileException($"energy profile not found: '{path}'");
+        return ParseMeasured(File.ReadAllBytes(path), Path.GetFileName(path));
+    }
+
+    /// <summary>The profile as JSON, as a device reports it in its twin.</summary>
+    public static System.Text.Json.Nodes.JsonNode ToJson(EnergyProfile profile) => JsonSerializer.SerializeToNode(profile, EnergyJson.Default.EnergyProfile)!;
+
+    /// <summary>Reads and checks a profile from JSON (a file, or a device's twin); <paramref name="name"/> says where it came from in errors.</summary>
+    public static EnergyProfile ParseMeasured(ReadOnlySpan<byte> json, string name)
+    {
         EnergyProfile? profile;
-        try { profile = JsonSerializer.Deserialize(File.ReadAllBytes(path), EnergyJson.Default.EnergyProfile); }
+        try { profile = JsonSerializer.Deserialize(json, EnergyJson.Default.EnergyProfile); }
         catch (JsonException e) { throw new ProfileException($"{name}: not an energy profile: {e.Message}"); }
         if (profile is null || profile.Format != EnergyProfile.CurrentFormat)
             throw new ProfileException($"{name}: format '{profile?.Format}' is not {EnergyProfile.CurrentFormat}");

@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text.Json;
+using SetGan.Agent.Hosting;
+using SetGan.Core.Link;
+using Serilog;
+
+namespace SetGan.Agent.Link;
+
+/// <summary>
+/// Sends what waits in the outbox, oldest first, and removes each message only once the hub has
+/// acknowledged it (QoS 1 PUBACK). Message ids come from the outbox row and its time, so a message
+/// sent again after a lost connection carries the same id and the hub stores it once.
+/// Images go as chunks within the 256 KB message limit.
+/// </summary>
+public sealed class OutboxSender(Outbox.Outbox outbox, ILogger log)
+{
+    public long MessagesSent { get; private set; }
+    public long BytesSent { get; private set; }
+
+    /// <summary>Sends up to <paramref name="max"/> messages; returns how many left the outbox.</summary>
+    public async Task<int> SendAsync(DeviceClient client, int max, CancellationToken ct)
+    {
+        var batch = outbox.Peek(max);
+        var done = new List<long>();
+        try
+        {
+            foreach (var message in batch)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (message.Kind == Outbox.Outbox.Image) await SendImageAsync(client, message, ct);
+                else await SendPowerAsync(client, message, ct);
+                done.Add(message.Id);
+            }
+        }
+        finally
+        {
+            if (done.Count > 0) outbox.Acknowledge(done); // what the hub confirmed leaves, even if a later send failed
+        }
+        return done.Count;
+    }
+
+    private static string Stamp(Outbox.OutboxMessage m) => $"{m.Created.UtcDateTime:yyyyMMddTHHmmssfff}-{m.Id.ToString(CultureInfo.InvariantCulture)}";
+
+    private async Task SendPowerAsync(DeviceClient client, Outbox.OutboxMessage message, CancellationToken ct)
+    {
+        await client.SendTelemetryAsync(
+        [
+            new(MessageProperties.MessageId, $"p-{Stamp(message)}"),
+            new(MessageProperties.ContentType, "application/json"),
+            new(MessageProperties.ContentEncoding, "utf-8"),
+            new(MessageProperties.Kind, MessageProperties.PowerKind),
+        ], message.Body, ct);
+        Count(message.Body.Length);
+    }
+
+    private async Task SendImageAsync(DeviceClient client, Outbox.OutboxMessage message, CancellationToken ct)
+    {
+        ImageMessage? image;
+        try { image = JsonSerializer.Deserialize(message.Body, ImageMessageJson.Default.ImageMessage); }
+        catch (JsonException e) { image = null; log.Error("Outbox image {Id} is unreadable and is not sent: {Reason}", message.Id, e.Message); }
+        if (image is null) return; // acknowledged: it can never be sent, and it would block everything behind it
+        string imageId = Stamp(message);
+        string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(image.Png));
+        int chunks = ImageChunks.Count(image.Png.Length), index = 0;
+        foreach (var chunk in ImageChunks.Split(image.Png))
+        {
+            var properties = new List<KeyValuePair<string, string>>
+            {
+                new(MessageProperties.MessageId, $"i-{imageId}-{index}"),
+                new(MessageProperties.ContentType, "image/png"),
+                new(MessageProperties.Kind, MessageProperties.ImageKind),
+                new(MessageProperties.ImageId, imageId),
+                new(MessageProperties.Chunk, index.ToString(CultureInfo.InvariantCulture)),
+                new(MessageProperties.Chunks, chunks.ToString(CultureInfo.InvariantCulture)),
+                new(MessageProperties.Bytes, image.Png.Length.ToString(CultureInfo.InvariantCulture)),
+                new(MessageProperties.Sha256, sha),
+                new(MessageProperties.K, image.K.ToString(CultureInfo.InvariantCulture)),
+                new(MessageProperties.Seed, image.Seed.ToString(CultureInfo.InvariantCulture)),
+                new(MessageProperties.Time, image.Time.ToString("O", CultureInfo.InvariantCulture)),
+                new(MessageProperties.Seconds, image.Seconds.ToString("R", CultureInfo.InvariantCulture)),
+                new(MessageProperties.EnergyEstimated, image.EnergyEstimated ? "true" : "false"),
+            };
+            if (image.Joules is { } j) properties.Add(new(MessageProperties.Joules, j.ToString("R", CultureInfo.InvariantCulture)));
+            await client.SendTelemetryAsync(properties, chunk, ct);
+            Count(chunk.Length);
+            index++;
+        }
+    }
+
+    private void Count(int bytes)
+    {
+        MessagesSent++;
+        BytesSent += bytes;
+    }
+}
