@@ -1,0 +1,64 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+
+namespace SetGan.Hub;
+
+/// <summary>A registered device: its id and the symmetric key (Base64, 32 bytes) its SAS tokens are signed with.</summary>
+public sealed record DeviceIdentity(string Id, string PrimaryKey, bool Enabled = true);
+
+/// <summary>
+/// The identity registry (IoT Hub's "devices"): who may connect, with which key. Removing or disabling
+/// a device revokes it at once: the hub drops its live connection, not just its next one.
+/// </summary>
+public sealed partial class DeviceRegistry(HubDatabase db)
+{
+    /// <summary>Raised after a device was removed or disabled, so transports can cut it off.</summary>
+    internal event Action<string>? Revoked;
+
+    public DeviceIdentity Add(string deviceId)
+    {
+        if (!ValidId().IsMatch(deviceId))
+            throw new ArgumentException($"device id '{deviceId}' must be 1-128 of letters, digits, '-', '.', '_' or ':' (it becomes part of MQTT topics)", nameof(deviceId));
+        var device = new DeviceIdentity(deviceId, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        db.InTransaction((c, tx) =>
+        {
+            if (c.Query(tx, "SELECT 1 FROM devices WHERE id = $id", _ => 1, ("$id", deviceId)).Count > 0)
+                throw new InvalidOperationException($"device '{deviceId}' is registered already");
+            c.Execute("INSERT INTO devices (id, primary_key, enabled, created) VALUES ($id, $key, 1, $now)", tx,
+                ("$id", deviceId), ("$key", device.PrimaryKey), ("$now", DateTimeOffset.UtcNow.ToString("O")));
+        });
+        return device;
+    }
+
+    public DeviceIdentity? Get(string deviceId) =>
+        db.Read(c => c.Query("SELECT id, primary_key, enabled FROM devices WHERE id = $id", Row, ("$id", deviceId))).SingleOrDefault();
+
+    public IReadOnlyList<DeviceIdentity> List() =>
+        db.Read(c => c.Query("SELECT id, primary_key, enabled FROM devices ORDER BY id", Row));
+
+    /// <summary>Removes the device and its twin; false when it was not registered.</summary>
+    public bool Remove(string deviceId)
+    {
+        bool removed = db.InTransaction((c, tx) =>
+        {
+            c.Execute("DELETE FROM twins WHERE device = $id", tx, ("$id", deviceId));
+            return c.Execute("DELETE FROM devices WHERE id = $id", tx, ("$id", deviceId)) > 0;
+        });
+        if (removed) Revoked?.Invoke(deviceId);
+        return removed;
+    }
+
+    public void SetEnabled(string deviceId, bool enabled)
+    {
+        int changed = db.InTransaction((c, tx) =>
+            c.Execute("UPDATE devices SET enabled = $e WHERE id = $id", tx, ("$id", deviceId), ("$e", enabled ? 1 : 0)));
+        if (changed == 0) throw new KeyNotFoundException($"device '{deviceId}' is not registered");
+        if (!enabled) Revoked?.Invoke(deviceId);
+    }
+
+    private static DeviceIdentity Row(Microsoft.Data.Sqlite.SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetInt64(2) != 0);
+
+    // Letters, digits and a few marks: no '/', '+', '#' or '$', which would change the meaning of the device's topics.
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
+    private static partial Regex ValidId();
+}

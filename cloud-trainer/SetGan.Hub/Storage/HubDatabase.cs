@@ -1,0 +1,108 @@
+using Microsoft.Data.Sqlite;
+
+namespace SetGan.Hub;
+
+/// <summary>
+/// The hub's SQLite file (devices, twins, telemetry): one connection, one writer at a time. Every
+/// change a device is acknowledged for is committed before its PUBACK goes out, so a hub that dies
+/// loses nothing a device believes delivered.
+/// </summary>
+public sealed class HubDatabase : IDisposable
+{
+    private readonly SqliteConnection connection;
+    private readonly Lock gate = new();
+
+    public HubDatabase(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        // No pooling: disposing the hub must release the file (tests restart the hub on the same folder).
+        connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+        Execute(Schema);
+    }
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY, primary_key TEXT NOT NULL, enabled INTEGER NOT NULL, created TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS twins (device TEXT PRIMARY KEY, desired TEXT NOT NULL, desired_version INTEGER NOT NULL,
+            reported TEXT NOT NULL, reported_version INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS messages_seen (device TEXT NOT NULL, mid TEXT NOT NULL, received TEXT NOT NULL, PRIMARY KEY (device, mid));
+        CREATE TABLE IF NOT EXISTS power_batches (id INTEGER PRIMARY KEY, device TEXT NOT NULL, mid TEXT, source TEXT NOT NULL,
+            estimated INTEGER NOT NULL, start TEXT NOT NULL, samples INTEGER NOT NULL, thinned INTEGER NOT NULL, body BLOB NOT NULL);
+        CREATE INDEX IF NOT EXISTS power_batches_device ON power_batches (device, start);
+        CREATE TABLE IF NOT EXISTS image_chunks (device TEXT NOT NULL, image TEXT NOT NULL, chunk INTEGER NOT NULL, chunks INTEGER NOT NULL,
+            bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (device, image, chunk));
+        CREATE TABLE IF NOT EXISTS images (device TEXT NOT NULL, image TEXT NOT NULL, k INTEGER NOT NULL, seed INTEGER NOT NULL,
+            time TEXT NOT NULL, seconds REAL NOT NULL, joules REAL, estimated INTEGER NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL,
+            received TEXT NOT NULL, PRIMARY KEY (device, image));
+        """;
+
+    /// <summary>Runs <paramref name="work"/> alone, inside one transaction that commits when it returns.</summary>
+    public T InTransaction<T>(Func<SqliteConnection, SqliteTransaction, T> work)
+    {
+        lock (gate)
+        {
+            using var tx = connection.BeginTransaction();
+            T result = work(connection, tx);
+            tx.Commit();
+            return result;
+        }
+    }
+
+    public void InTransaction(Action<SqliteConnection, SqliteTransaction> work) =>
+        InTransaction((c, tx) => { work(c, tx); return 0; });
+
+    public T Read<T>(Func<SqliteConnection, T> query)
+    {
+        lock (gate) return query(connection);
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    public void Dispose()
+    {
+        lock (gate) connection.Dispose();
+    }
+}
+
+/// <summary>Terse parameterised commands.</summary>
+internal static class SqliteCommands
+{
+    public static SqliteCommand Command(this SqliteConnection c, string sql, SqliteTransaction? tx, params (string Name, object? Value)[] args)
+    {
+        var command = c.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = tx;
+        foreach (var (name, value) in args) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+
+    public static int Execute(this SqliteConnection c, string sql, SqliteTransaction? tx, params (string, object?)[] args)
+    {
+        using var command = c.Command(sql, tx, args);
+        return command.ExecuteNonQuery();
+    }
+
+    public static List<T> Query<T>(this SqliteConnection c, string sql, Func<SqliteDataReader, T> row, params (string, object?)[] args)
+    {
+        using var command = c.Command(sql, null, args);
+        using var reader = command.ExecuteReader();
+        var result = new List<T>();
+        while (reader.Read()) result.Add(row(reader));
+        return result;
+    }
+
+    public static List<T> Query<T>(this SqliteConnection c, SqliteTransaction tx, string sql, Func<SqliteDataReader, T> row, params (string, object?)[] args)
+    {
+        using var command = c.Command(sql, tx, args);
+        using var reader = command.ExecuteReader();
+        var result = new List<T>();
+        while (reader.Read()) result.Add(row(reader));
+        return result;
+    }
+}
