@@ -78,6 +78,12 @@ public sealed class GenerationService(IOptionsMonitor<AgentOptions> options, Age
         var budget = new BudgetSettings(o.BudgetWatts > 0 ? o.BudgetWatts : null, null, o.ImagesPerMinute);
         int? k = o.K < 0 ? null : o.K;
         string? folder = o.Package.Length > 0 ? o.Package : runtime.Packages.Current;
+        if (o.Package.Length == 0 && AppliedConfig.Load(o.DataDir, log) is { } applied)
+        {
+            // What the cloud set last, so a device rebooted offline carries on as it was told.
+            (k, budget) = (applied.K ?? k, applied.Budget);
+            log.Information("Carrying on with the configuration the cloud set last: k = {K}, budget {Budget}", k, budget);
+        }
         PyramidPackage? package = null;
         if (folder is not null)
         {

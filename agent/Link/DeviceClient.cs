@@ -136,7 +136,7 @@ public sealed class DeviceClient : IAsyncDisposable
         finally { pending.TryRemove(rid, out _); }
     }
 
-    private async Task OnMessage(MqttApplicationMessageReceivedEventArgs e)
+    private Task OnMessage(MqttApplicationMessageReceivedEventArgs e)
     {
         var message = e.ApplicationMessage;
         byte[] body = message.Payload.ToArray();
@@ -152,7 +152,8 @@ public sealed class DeviceClient : IAsyncDisposable
                 else log.Warning("Desired patch {Topic} is not a JSON object; ignored", message.Topic);
                 break;
             case TopicKind.MethodRequest:
-                await AnswerMethodAsync(parsed.Method!, parsed.Rid!, body);
+                // Off the receive loop: a handler that itself talks to the hub (a twin PATCH) needs the loop to read the answer.
+                _ = Task.Run(() => AnswerMethodAsync(parsed.Method!, parsed.Rid!, body));
                 break;
             case TopicKind.CloudToDevice:
                 CloudToDevice?.Invoke(parsed.Properties!, body);
@@ -161,6 +162,7 @@ public sealed class DeviceClient : IAsyncDisposable
                 log.Debug("Message on {Topic} is none of ours; ignored", message.Topic);
                 break;
         }
+        return Task.CompletedTask;
     }
 
     private async Task AnswerMethodAsync(string method, string rid, byte[] body)
@@ -175,9 +177,15 @@ public sealed class DeviceClient : IAsyncDisposable
         catch (JsonException ex) { (status, answer) = (400, new JsonObject { ["error"] = $"payload is not JSON: {ex.Message}" }); }
         catch (Exception ex) { (status, answer) = (500, new JsonObject { ["error"] = ex.Message }); log.Error(ex, "Method {Method} failed", method); }
         byte[] response = answer is null ? "null"u8.ToArray() : JsonSerializer.SerializeToUtf8Bytes(answer);
-        if (mqtt.IsConnected)
+        try
+        {
             await mqtt.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(Topics.MethodResponse(status, rid)).WithPayload(response)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        }
+        catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or MQTTnet.Exceptions.MqttClientNotConnectedException or OperationCanceledException)
+        {
+            log.Warning("The answer to method {Method} ({Status}) was lost with the connection: {Reason}", method, status, e.Message);
+        }
     }
 
     public async Task DisconnectAsync()

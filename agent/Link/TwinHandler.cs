@@ -19,7 +19,7 @@ public sealed class TwinHandler(AgentOptions options, AgentRuntime runtime, Devi
 {
     private readonly SemaphoreSlim applying = new(1, 1);
     private JsonObject desired = [];
-    private long desiredVersion;
+    private long desiredVersion, decidedVersion;
     private (long Version, string Reason)? rejected;
     private string status = "starting";
     private EnergyProfile? energy = LoadEnergy(options);
@@ -45,7 +45,7 @@ public sealed class TwinHandler(AgentOptions options, AgentRuntime runtime, Devi
 
     public Task ReportAsync(DeviceClient client, CancellationToken ct, bool withEnergy = false)
     {
-        var state = ReportedState.Of(control.Config, runtime, status, desiredVersion == 0 ? null : desiredVersion, rejected);
+        var state = ReportedState.Of(control.Config, runtime, status, decidedVersion == 0 ? null : decidedVersion, rejected);
         if (withEnergy) state[TwinProperties.EnergyProfile] = ReportedState.Energy(energy);
         return client.PatchReportedAsync(state, ct);
     }
@@ -117,9 +117,11 @@ public sealed class TwinHandler(AgentOptions options, AgentRuntime runtime, Devi
             else
             {
                 rejected = null;
+                AppliedConfig.Save(options.DataDir, control.Config);
                 log.Information("Desired properties version {Version} applied: k = {K}, budget {Budget}", desiredVersion, control.Config.ActiveK, control.Config.Budget);
             }
             status = control.Config.Package is null ? "waiting for a package" : "running";
+            decidedVersion = desiredVersion; // reported once applied or refused, so the cloud knows the outcome is final
             await ReportAsync(client, ct, withEnergy: true);
         }
         finally { applying.Release(); }
