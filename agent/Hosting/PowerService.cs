@@ -17,6 +17,7 @@ namespace SetGan.Agent.Hosting;
 public sealed class PowerService(IOptions<AgentOptions> options, AgentRuntime runtime, ILogger log, TimeProvider time) : BackgroundService
 {
     private readonly ConcurrentQueue<PowerSample> pending = new();
+    private long stored;
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
@@ -38,7 +39,9 @@ public sealed class PowerService(IOptions<AgentOptions> options, AgentRuntime ru
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
+        sampler.Sampled -= pending.Enqueue;
         Store(o.Device); // what was sensed before the stop is kept too
+        log.Information("Power sensing stopped: {Stored} samples stored for the cloud in this run", stored);
     }
 
     /// <summary>Moves the samples sensed so far into the outbox as one batch.</summary>
@@ -50,6 +53,7 @@ public sealed class PowerService(IOptions<AgentOptions> options, AgentRuntime ru
         try
         {
             long id = runtime.Outbox.Enqueue(Outbox.Outbox.Power, samples.ToBatch(device).Encode(), samples[0].Time);
+            stored += samples.Count;
             log.Debug("Stored power batch {Id} with {Count} samples", id, samples.Count);
         }
         catch (OutboxFullException e)

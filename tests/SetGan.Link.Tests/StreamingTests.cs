@@ -1,0 +1,49 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using SetGan.Agent.Hosting;
+using SetGan.Core.Link;
+
+namespace SetGan.Link.Tests;
+
+/// <summary>Power samples and images reach the hub exactly once, across the hub going away and coming back mid-stream.</summary>
+public sealed partial class StreamingTests
+{
+    [Fact]
+    public async Task Ten_thousand_samples_and_fifty_images_all_arrive_once_across_a_hub_restart()
+    {
+        await using var rig = await LinkRig.StartAsync();
+        rig.StartAgent(withPackage: true, "--sensor", "emulated-ina219", "--rate", "1000", "--Agent:ImagesPerMinute", "600", "--Agent:PowerBatchSeconds", "0.5");
+        (await rig.WaitForAsync(() => rig.Hub.Telemetry.PowerSampleCount(LinkRig.Device) >= 3000, 90)).ShouldBeTrue(rig.Output);
+
+        await rig.RestartHubAsync(down: TimeSpan.FromSeconds(3)); // everything sensed meanwhile waits in the outbox
+        bool all = await rig.WaitForAsync(() => rig.Hub.Telemetry.PowerSampleCount(LinkRig.Device) >= 10_000 && rig.Hub.Telemetry.Images(LinkRig.Device).Count >= 50, 120);
+        (await rig.StopAgentAsync()).ShouldBe(0, rig.Output);
+
+        all.ShouldBeTrue(rig.Output);
+        rig.Output.ShouldContain("reconnecting"); // it did lose the hub
+        var left = rig.OutboxLeft();
+
+        // Power: what the agent stored equals what the hub holds plus what still waits, and no sample came twice.
+        long stored = long.Parse(StoredSamples().Match(rig.Output).Groups[1].Value);
+        var batches = rig.Hub.Telemetry.PowerBatches(LinkRig.Device);
+        var leftBatches = left.Where(m => m.Kind == "power").Select(m => PowerBatch.Decode(m.Body)).ToList();
+        (batches.Sum(b => (long)b.Samples) + leftBatches.Sum(b => (long)b.Samples.Count)).ShouldBe(stored);
+        var times = batches.Select(b => b.Decode()).Concat(leftBatches).SelectMany(b => b.Samples.Select(s => b.From.AddSeconds(s.T))).ToList();
+        times.Distinct().Count().ShouldBe(times.Count);
+        batches.Select(b => b.MessageId).Distinct().Count().ShouldBe(batches.Count);
+
+        // Images: every image the agent wrote is at the hub (byte for byte) or still waiting; none twice.
+        var hubImages = rig.Hub.Telemetry.Images(LinkRig.Device);
+        hubImages.Select(i => i.ImageId).Distinct().Count().ShouldBe(hubImages.Count);
+        hubImages.ShouldAllBe(i => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(i.Path))) == i.Sha256);
+        var waiting = left.Where(m => m.Kind == "image").Select(m => JsonSerializer.Deserialize(m.Body, ImageMessageJson.Default.ImageMessage)!.Png);
+        var arrivedOrWaiting = hubImages.Select(i => i.Sha256).Concat(waiting.Select(p => Convert.ToHexStringLower(SHA256.HashData(p)))).ToList();
+        var written = Directory.GetFiles(Path.Combine(rig.AgentData, "images"), "*.png").Select(f => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f)))).ToList();
+        arrivedOrWaiting.Count.ShouldBe(written.Count);
+        arrivedOrWaiting.Order().ShouldBe(written.Order());
+    }
+
+    [GeneratedRegex(@"Power sensing stopped: (\d+) samples stored")]
+    private static partial Regex StoredSamples();
+}
