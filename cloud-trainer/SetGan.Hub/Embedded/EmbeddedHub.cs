@@ -20,7 +20,7 @@ public sealed class EmbeddedHub : IDeviceHub
 {
     private readonly HubOptions options;
     private readonly Serilog.ILogger log;
-    private readonly HubDatabase db;
+    private readonly HubStores stores;
     private readonly X509Certificate2 certificate;
     private readonly HubCore core;
     private readonly DeviceAccess access;
@@ -31,11 +31,7 @@ public sealed class EmbeddedHub : IDeviceHub
     {
         this.options = options;
         this.log = log;
-        Directory.CreateDirectory(options.DataDir);
-        db = new HubDatabase(Path.Combine(options.DataDir, "hub.db"));
-        Devices = new DeviceRegistry(db);
-        Twins = new TwinStore(db, Devices);
-        Telemetry = new TelemetryStore(db, Path.Combine(options.DataDir, "images"), log);
+        stores = new HubStores(options.DataDir, log);
         certificate = HubCertificate.LoadOrCreate(options.DataDir, options.HostName, log);
         CertificateSha256 = HubCertificate.Fingerprint(certificate);
         core = new HubCore(Devices, Twins, Telemetry, new Injector(this), options.MethodTimeout, log);
@@ -64,9 +60,9 @@ public sealed class EmbeddedHub : IDeviceHub
     public int MqttPort { get; private set; }
     public int HttpsPort => packages?.Port ?? 0;
     public string CertificateSha256 { get; }
-    public DeviceRegistry Devices { get; }
-    public TwinStore Twins { get; }
-    public TelemetryStore Telemetry { get; }
+    public DeviceRegistry Devices => stores.Devices;
+    public TwinStore Twins => stores.Twins;
+    public TelemetryStore Telemetry => stores.Telemetry;
     private string PackagesFolder => Path.Combine(options.DataDir, "packages");
 
     public event Action<TelemetryEvent>? TelemetryReceived { add => core.TelemetryReceived += value; remove => core.TelemetryReceived -= value; }
@@ -226,7 +222,7 @@ public sealed class EmbeddedHub : IDeviceHub
             server.Dispose();
         }
         if (packages is not null) await packages.DisposeAsync();
-        db.Dispose();
+        stores.Dispose();
         certificate.Dispose();
     }
 
