@@ -49,6 +49,17 @@ public sealed class ConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_connection_is_dropped_when_its_SAS_token_expires()
+    {
+        f.Hub.Devices.Add("pi-01");
+        await using var device = await TestDevice.ConnectAsync(f.Hub, "pi-01", expiry: DateTimeOffset.UtcNow.AddSeconds(2));
+        device.ConnectResult!.ResultCode.ShouldBe(MqttClientConnectResultCode.Success);
+
+        await device.Disconnected.WaitAsync(TimeSpan.FromSeconds(4), TestContext.Current.CancellationToken);
+        await f.Log.WaitForAsync("pi-01", "expired", "disconnecting");
+    }
+
+    [Fact]
     public async Task An_unknown_device_is_refused()
     {
         await using var device = await TestDevice.ConnectAsync(f.Hub, "stranger");

@@ -36,7 +36,7 @@ public sealed class TestDevice : IAsyncDisposable
         key ??= hub.Devices.Get(deviceId)?.PrimaryKey ?? Convert.ToBase64String(new byte[32]);
         string token = SasToken.Create(SasToken.Resource(host, deviceId), key, expiry ?? DateTimeOffset.UtcNow.AddHours(1));
         var options = new MqttClientOptionsBuilder()
-            .WithTcpServer("127.0.0.1", hub.MqttPort)
+            .WithTcpServer(host, hub.MqttPort) // as the agent does: HostName, not an address
             .WithClientId(deviceId)
             .WithCredentials($"{host}/{deviceId}/?api-version=2021-04-12", token)
             .WithProtocolVersion(protocol)

@@ -71,7 +71,7 @@ public sealed class TwinStore(HubDatabase db, DeviceRegistry devices)
         new((JsonObject)JsonNode.Parse(r.GetString(0))!, r.GetInt64(1), (JsonObject)JsonNode.Parse(r.GetString(2))!, r.GetInt64(3));
 
     // "$version" (and any other "$" name) is the hub's to set, never stored from a patch.
-    private static JsonObject WithoutMetadata(JsonObject patch)
+    internal static JsonObject WithoutMetadata(JsonObject patch)
     {
         var copy = (JsonObject)patch.DeepClone();
         foreach (string key in copy.Select(p => p.Key).Where(k => k.StartsWith('$')).ToList()) copy.Remove(key);

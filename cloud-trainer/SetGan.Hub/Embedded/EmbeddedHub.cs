@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
@@ -24,6 +25,9 @@ public sealed class EmbeddedHub : IDeviceHub
     private readonly X509Certificate2 certificate;
     private readonly HubCore core;
     private readonly DeviceAccess access;
+    private readonly ConcurrentDictionary<string, long> connections = new();
+    private readonly CancellationTokenSource stopping = new();
+    private long lastConnection;
     private MqttServer? server;
     private PackageEndpoint? packages;
 
@@ -136,6 +140,9 @@ public sealed class EmbeddedHub : IDeviceHub
             log.Information("Device {Device} connected from {Endpoint} (MQTT {Protocol})", e.ClientId, e.RemoteEndPoint, e.ProtocolVersion);
             // Marked now, not at ClientConnectedAsync: that event fires after CONNACK, when the device may already be acting.
             core.SetConnected(e.ClientId, true);
+            long connection = Interlocked.Increment(ref lastConnection);
+            connections[e.ClientId] = connection;
+            if (SasToken.Expiry(e.Password) is { } expiry) _ = DisconnectAtExpiryAsync(e.ClientId, connection, expiry);
             return Task.CompletedTask;
         }
         e.ReasonCode = refusal == DeviceAccess.Refusal.UnknownDevice ? MqttConnectReasonCode.NotAuthorized : MqttConnectReasonCode.BadUserNameOrPassword;
@@ -206,6 +213,22 @@ public sealed class EmbeddedHub : IDeviceHub
         catch (Exception e) when (e is InvalidOperationException || e.InnerException is InvalidOperationException) { }
     }
 
+    /// <summary>IoT Hub drops a connection when its SAS token expires; the device must reconnect with a fresh one.</summary>
+    private async Task DisconnectAtExpiryAsync(string deviceId, long connection, DateTimeOffset expiry)
+    {
+        try
+        {
+            // In steps of at most a day: Task.Delay cannot wait for a token that lives for years.
+            for (var left = expiry - options.Time.GetUtcNow(); left > TimeSpan.Zero; left = expiry - options.Time.GetUtcNow())
+                await Task.Delay(left < TimeSpan.FromDays(1) ? left : TimeSpan.FromDays(1), options.Time, stopping.Token);
+        }
+        catch (OperationCanceledException) { return; }
+        if (server is null || !connections.TryGetValue(deviceId, out long current) || current != connection) return; // a newer connection has its own token
+        log.Information("SAS token of {Device} expired at {Expiry:O}; disconnecting it", deviceId, expiry);
+        try { await server.DisconnectClientAsync(deviceId, MqttDisconnectReasonCode.NotAuthorized); }
+        catch (InvalidOperationException) { } // gone already
+    }
+
     private static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Any, 0);
@@ -216,6 +239,7 @@ public sealed class EmbeddedHub : IDeviceHub
     public async ValueTask DisposeAsync()
     {
         Devices.Revoked -= Revoke;
+        await stopping.CancelAsync();
         if (server is not null)
         {
             await server.StopAsync();
@@ -224,6 +248,7 @@ public sealed class EmbeddedHub : IDeviceHub
         if (packages is not null) await packages.DisposeAsync();
         stores.Dispose();
         certificate.Dispose();
+        stopping.Dispose();
     }
 
     /// <summary>Delivers a hub message to one device through the broker, marked as the hub's for that device.</summary>
