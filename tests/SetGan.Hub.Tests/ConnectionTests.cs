@@ -125,10 +125,13 @@ public sealed class ConnectionTests : IAsyncLifetime
     [Fact]
     public async Task The_certificate_is_kept_across_restarts_so_pinned_devices_still_connect()
     {
+        f.Hub.Devices.Add("pi-01");
         string before = f.Hub.CertificateSha256;
 
         await f.RestartAsync();
 
         f.Hub.CertificateSha256.ShouldBe(before);
+        await using var device = await TestDevice.ConnectAsync(f.Hub, "pi-01", pin: before);
+        device.ConnectResult!.ResultCode.ShouldBe(MqttClientConnectResultCode.Success);
     }
 }

@@ -31,7 +31,7 @@ public sealed class TestDevice : IAsyncDisposable
 
     /// <summary>Connects as IoT Hub wants it: client id = device id, user name with the API version, a SAS token as password.</summary>
     public static async Task<TestDevice> ConnectAsync(EmbeddedHub hub, string deviceId, string? key = null, DateTimeOffset? expiry = null,
-        MqttProtocolVersion protocol = MqttProtocolVersion.V311, string host = "localhost")
+        MqttProtocolVersion protocol = MqttProtocolVersion.V311, string host = "localhost", string? pin = null)
     {
         key ??= hub.Devices.Get(deviceId)?.PrimaryKey ?? Convert.ToBase64String(new byte[32]);
         string token = SasToken.Create(SasToken.Resource(host, deviceId), key, expiry ?? DateTimeOffset.UtcNow.AddHours(1));
@@ -41,7 +41,7 @@ public sealed class TestDevice : IAsyncDisposable
             .WithCredentials($"{host}/{deviceId}/?api-version=2021-04-12", token)
             .WithProtocolVersion(protocol)
             .WithTlsOptions(tls => tls.UseTls().WithTargetHost(host).WithCertificateValidationHandler(e =>
-                Convert.ToHexStringLower(SHA256.HashData(e.Certificate.GetRawCertData())) == hub.CertificateSha256))
+                Convert.ToHexStringLower(SHA256.HashData(e.Certificate.GetRawCertData())) == (pin ?? hub.CertificateSha256)))
             .WithTimeout(TimeSpan.FromSeconds(5))
             .Build();
         return await ConnectAsync(options, deviceId, TopicDialect.IotHub);
