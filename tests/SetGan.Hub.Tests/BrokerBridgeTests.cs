@@ -36,6 +36,7 @@ public sealed class BrokerBridgeTests : IAsyncLifetime
         await broker.DisposeAsync();
         SqliteConnection.ClearAllPools();
         Directory.Delete(dataDir, recursive: true);
+        log.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal)).ShouldBeEmpty("the bridge logged errors");
     }
 
     /// <summary>A device on the broker: user name = device id, TLS trusting the broker's CA.</summary>

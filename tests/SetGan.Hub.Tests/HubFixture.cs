@@ -33,5 +33,6 @@ public sealed class HubFixture : IAsyncDisposable
         await Hub.DisposeAsync();
         SqliteConnection.ClearAllPools();
         Directory.Delete(DataDir, recursive: true);
+        Log.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal)).ShouldBeEmpty("the hub logged errors");
     }
 }

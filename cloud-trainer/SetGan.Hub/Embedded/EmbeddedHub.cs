@@ -193,9 +193,15 @@ public sealed class EmbeddedHub : IDeviceHub
     {
         if (e.DisconnectType == MqttClientDisconnectType.Takeover) return; // the same device, connected again
         // A reconnection can overtake this event; the server's list of clients says who is really there.
-        if (server is not null && (await server.GetClientsAsync()).Any(c => c.Id == e.ClientId)) return;
+        if (await StillConnected(e.ClientId)) return;
         log.Information("Device {Device} disconnected ({Type})", e.ClientId, e.DisconnectType);
         core.SetConnected(e.ClientId, false);
+    }
+
+    private async Task<bool> StillConnected(string deviceId)
+    {
+        try { return server is { IsStarted: true } && (await server.GetClientsAsync()).Any(c => c.Id == deviceId); }
+        catch (InvalidOperationException) { return false; } // the server is stopping: nobody is connected
     }
 
     private void Revoke(string deviceId)
