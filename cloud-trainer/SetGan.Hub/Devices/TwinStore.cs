@@ -25,8 +25,13 @@ public sealed record Twin(JsonObject Desired, long DesiredVersion, JsonObject Re
 /// Twins in SQLite. Both sections start empty at version 1 (as IoT Hub's do); every patch is an
 /// RFC 7396 merge and bumps its section's version, so a device can tell a stale patch from a new one.
 /// </summary>
-public sealed class TwinStore(HubDatabase db, DeviceRegistry devices)
+public sealed class TwinStore
 {
+    private readonly HubDatabase db;
+    private readonly DeviceRegistry devices;
+
+    internal TwinStore(HubDatabase db, DeviceRegistry devices) => (this.db, this.devices) = (db, devices);
+
     public Task<Twin> GetAsync(string deviceId, CancellationToken ct = default) => Task.FromResult(Get(deviceId));
 
     public Twin Get(string deviceId)
