@@ -10,8 +10,12 @@ public sealed record DeviceIdentity(string Id, string PrimaryKey, bool Enabled =
 /// The identity registry (IoT Hub's "devices"): who may connect, with which key. Removing or disabling
 /// a device revokes it at once: the hub drops its live connection, not just its next one.
 /// </summary>
-public sealed partial class DeviceRegistry(HubDatabase db)
+public sealed partial class DeviceRegistry
 {
+    private readonly HubDatabase db;
+
+    internal DeviceRegistry(HubDatabase db) => this.db = db;
+
     /// <summary>Raised after a device was removed or disabled, so transports can cut it off.</summary>
     internal event Action<string>? Revoked;
 

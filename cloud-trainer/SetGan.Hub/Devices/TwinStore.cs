@@ -25,8 +25,13 @@ public sealed record Twin(JsonObject Desired, long DesiredVersion, JsonObject Re
 /// Twins in SQLite. Both sections start empty at version 1 (as IoT Hub's do); every patch is an
 /// RFC 7396 merge and bumps its section's version, so a device can tell a stale patch from a new one.
 /// </summary>
-public sealed class TwinStore(HubDatabase db, DeviceRegistry devices)
+public sealed class TwinStore
 {
+    private readonly HubDatabase db;
+    private readonly DeviceRegistry devices;
+
+    internal TwinStore(HubDatabase db, DeviceRegistry devices) => (this.db, this.devices) = (db, devices);
+
     public Task<Twin> GetAsync(string deviceId, CancellationToken ct = default) => Task.FromResult(Get(deviceId));
 
     public Twin Get(string deviceId)
@@ -71,7 +76,7 @@ public sealed class TwinStore(HubDatabase db, DeviceRegistry devices)
         new((JsonObject)JsonNode.Parse(r.GetString(0))!, r.GetInt64(1), (JsonObject)JsonNode.Parse(r.GetString(2))!, r.GetInt64(3));
 
     // "$version" (and any other "$" name) is the hub's to set, never stored from a patch.
-    private static JsonObject WithoutMetadata(JsonObject patch)
+    internal static JsonObject WithoutMetadata(JsonObject patch)
     {
         var copy = (JsonObject)patch.DeepClone();
         foreach (string key in copy.Select(p => p.Key).Where(k => k.StartsWith('$')).ToList()) copy.Remove(key);

@@ -1,10 +1,6 @@
-using System.Buffers;
-using System.Net;
-using System.Net.Sockets;
+using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
-using MQTTnet;
-using MQTTnet.Protocol;
 using MQTTnet.Server;
 using SetGan.Core.Link;
 using SetGan.Core.Packaging;
@@ -16,14 +12,17 @@ namespace SetGan.Hub;
 /// Azure's. MQTT over TLS (3.1.1 and 5) on one port, package downloads over HTTPS on another, both
 /// with one self-signed certificate whose SHA-256 devices pin.
 /// </summary>
-public sealed class EmbeddedHub : IDeviceHub
+public sealed partial class EmbeddedHub : IDeviceHub
 {
     private readonly HubOptions options;
     private readonly Serilog.ILogger log;
-    private readonly HubDatabase db;
+    private readonly HubStores stores;
     private readonly X509Certificate2 certificate;
     private readonly HubCore core;
     private readonly DeviceAccess access;
+    private readonly ConcurrentDictionary<string, long> connections = new();
+    private readonly CancellationTokenSource stopping = new();
+    private long lastConnection;
     private MqttServer? server;
     private PackageEndpoint? packages;
 
@@ -31,11 +30,7 @@ public sealed class EmbeddedHub : IDeviceHub
     {
         this.options = options;
         this.log = log;
-        Directory.CreateDirectory(options.DataDir);
-        db = new HubDatabase(Path.Combine(options.DataDir, "hub.db"));
-        Devices = new DeviceRegistry(db);
-        Twins = new TwinStore(db, Devices);
-        Telemetry = new TelemetryStore(db, Path.Combine(options.DataDir, "images"), log);
+        stores = new HubStores(options.DataDir, log);
         certificate = HubCertificate.LoadOrCreate(options.DataDir, options.HostName, log);
         CertificateSha256 = HubCertificate.Fingerprint(certificate);
         core = new HubCore(Devices, Twins, Telemetry, new Injector(this), options.MethodTimeout, log);
@@ -64,9 +59,9 @@ public sealed class EmbeddedHub : IDeviceHub
     public int MqttPort { get; private set; }
     public int HttpsPort => packages?.Port ?? 0;
     public string CertificateSha256 { get; }
-    public DeviceRegistry Devices { get; }
-    public TwinStore Twins { get; }
-    public TelemetryStore Telemetry { get; }
+    public DeviceRegistry Devices => stores.Devices;
+    public TwinStore Twins => stores.Twins;
+    public TelemetryStore Telemetry => stores.Telemetry;
     private string PackagesFolder => Path.Combine(options.DataDir, "packages");
 
     public event Action<TelemetryEvent>? TelemetryReceived { add => core.TelemetryReceived += value; remove => core.TelemetryReceived -= value; }
@@ -111,131 +106,18 @@ public sealed class EmbeddedHub : IDeviceHub
         return reference;
     }
 
-    private async Task StartMqttAsync()
-    {
-        MqttPort = options.MqttPort != 0 ? options.MqttPort : FreePort();
-        var factory = new MqttServerFactory(new MqttNetSerilog(log));
-        var serverOptions = factory.CreateServerOptionsBuilder()
-            .WithoutDefaultEndpoint() // TLS only, as IoT Hub
-            .WithEncryptedEndpoint()
-            .WithEncryptedEndpointPort(MqttPort)
-            .WithEncryptionCertificate(certificate)
-            .Build();
-        server = factory.CreateMqttServer(serverOptions);
-        server.ValidatingConnectionAsync += ValidateConnection;
-        server.InterceptingPublishAsync += InterceptPublish;
-        server.InterceptingSubscriptionAsync += InterceptSubscription;
-        server.InterceptingClientEnqueueAsync += InterceptEnqueue;
-        server.ClientConnectedAsync += e => { core.SetConnected(e.ClientId, true); return Task.CompletedTask; };
-        server.ClientDisconnectedAsync += ClientDisconnected;
-        await server.StartAsync();
-    }
-
-    private Task ValidateConnection(ValidatingConnectionEventArgs e)
-    {
-        var (refusal, reason) = access.Check(e.ClientId, e.UserName, e.Password);
-        if (refusal == DeviceAccess.Refusal.None)
-        {
-            log.Information("Device {Device} connected from {Endpoint} (MQTT {Protocol})", e.ClientId, e.RemoteEndPoint, e.ProtocolVersion);
-            return Task.CompletedTask;
-        }
-        e.ReasonCode = refusal == DeviceAccess.Refusal.UnknownDevice ? MqttConnectReasonCode.NotAuthorized : MqttConnectReasonCode.BadUserNameOrPassword;
-        log.Warning("Connection as {Device} from {Endpoint} refused: {Reason}", e.ClientId, e.RemoteEndPoint, reason);
-        return Task.CompletedTask;
-    }
-
-    private async Task InterceptPublish(InterceptingPublishEventArgs e)
-    {
-        // The hub's own messages (replies, desired patches, method requests, C2D): route them (InterceptEnqueue picks the one receiver).
-        if (e.ClientId.StartsWith(DeviceAccess.HubSenderPrefix, StringComparison.Ordinal)) return;
-        // Nothing a device sends is routed to another client; the hub handles it and acknowledges.
-        e.ProcessPublish = false;
-        try
-        {
-            var verdict = await core.HandleAsync(e.ClientId, e.ApplicationMessage.Topic, e.ApplicationMessage.Payload.ToArray(), e.CancellationToken);
-            if (verdict.Allowed) return;
-            log.Warning("Device {Device} disconnected: {Reason}", e.ClientId, verdict.Refusal);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // Not acknowledged: the device keeps the message and sends it again after reconnecting.
-            log.Error(ex, "Publish from {Device} on {Topic} failed; dropping the connection without acknowledging it", e.ClientId, e.ApplicationMessage.Topic);
-        }
-        e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
-        e.CloseConnection = true;
-    }
-
-    private Task InterceptSubscription(InterceptingSubscriptionEventArgs e)
-    {
-        if (DeviceAccess.MaySubscribe(e.ClientId, e.TopicFilter.Topic)) return Task.CompletedTask;
-        log.Warning("Device {Device} disconnected: it may not subscribe to '{Filter}'", e.ClientId, e.TopicFilter.Topic);
-        e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
-        e.ProcessSubscription = false;
-        e.CloseConnection = true;
-        return Task.CompletedTask;
-    }
-
-    // Every device subscribes to the same '$iothub/...' filters, so the broker would copy a reply to all
-    // of them: only the device the hub addressed (named in the sender id) may receive it.
-    private Task InterceptEnqueue(InterceptingClientApplicationMessageEnqueueEventArgs e)
-    {
-        e.AcceptEnqueue = e.SenderClientId == DeviceAccess.SenderFor(e.ReceiverClientId);
-        return Task.CompletedTask;
-    }
-
-    private async Task ClientDisconnected(ClientDisconnectedEventArgs e)
-    {
-        if (e.DisconnectType == MqttClientDisconnectType.Takeover) return; // the same device, connected again
-        // A reconnection can overtake this event; the server's list of clients says who is really there.
-        if (server is not null && (await server.GetClientsAsync()).Any(c => c.Id == e.ClientId)) return;
-        log.Information("Device {Device} disconnected ({Type})", e.ClientId, e.DisconnectType);
-        core.SetConnected(e.ClientId, false);
-    }
-
-    private void Revoke(string deviceId)
-    {
-        core.SetConnected(deviceId, false);
-        if (server is null) return;
-        try
-        {
-            // Synchronous on purpose: when Remove/SetEnabled returns, the device is gone.
-            if (!server.DisconnectClientAsync(deviceId, MqttDisconnectReasonCode.NotAuthorized).Wait(TimeSpan.FromSeconds(5)))
-                log.Warning("Disconnecting revoked device {Device} is taking long", deviceId);
-            else log.Information("Device {Device} revoked and disconnected", deviceId);
-        }
-        catch (AggregateException e) when (e.InnerException is InvalidOperationException) { } // it was not connected
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Any, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
     public async ValueTask DisposeAsync()
     {
         Devices.Revoked -= Revoke;
+        await stopping.CancelAsync();
         if (server is not null)
         {
             await server.StopAsync();
             server.Dispose();
         }
         if (packages is not null) await packages.DisposeAsync();
-        db.Dispose();
+        stores.Dispose();
         certificate.Dispose();
-    }
-
-    /// <summary>Delivers a hub message to one device through the broker, marked as the hub's for that device.</summary>
-    private sealed class Injector(EmbeddedHub hub) : IHubTransport
-    {
-        public TopicDialect Dialect => TopicDialect.IotHub;
-
-        public Task SendAsync(string deviceId, string topic, byte[] payload, CancellationToken ct)
-        {
-            var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
-            return hub.server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = DeviceAccess.SenderFor(deviceId) }, ct);
-        }
+        stopping.Dispose();
     }
 }

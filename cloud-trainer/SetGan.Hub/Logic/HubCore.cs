@@ -104,7 +104,7 @@ internal sealed class HubCore
         {
             var twin = twins.PatchDesired(deviceId, patch);
             if (IsConnected(deviceId))
-                await SendJson(deviceId, new IotHubTopics(deviceId, transport.Dialect).TwinDesired(twin.DesiredVersion), Twin.WithVersion(patch, twin.DesiredVersion), ct);
+                await SendJson(deviceId, new IotHubTopics(deviceId, transport.Dialect).TwinDesired(twin.DesiredVersion), Twin.WithVersion(TwinStore.WithoutMetadata(patch), twin.DesiredVersion), ct);
             log.Information("Desired properties of {Device} now at version {Version}", deviceId, twin.DesiredVersion);
             return twin.DesiredVersion;
         }

@@ -7,7 +7,7 @@ namespace SetGan.Hub;
 /// change a device is acknowledged for is committed before its PUBACK goes out, so a hub that dies
 /// loses nothing a device believes delivered.
 /// </summary>
-public sealed class HubDatabase : IDisposable
+internal sealed class HubDatabase : IDisposable
 {
     private readonly SqliteConnection connection;
     private readonly Lock gate = new();

@@ -12,8 +12,14 @@ namespace SetGan.Hub;
 /// the agent re-sends whatever was not acknowledged when a link broke. Image chunks wait in SQLite
 /// until the set is whole (so a restart keeps them), then the image is checked and written once.
 /// </summary>
-public sealed partial class TelemetryStore(HubDatabase db, string imagesFolder, Serilog.ILogger log)
+public sealed partial class TelemetryStore
 {
+    private readonly HubDatabase db;
+    private readonly string imagesFolder;
+    private readonly Serilog.ILogger log;
+
+    internal TelemetryStore(HubDatabase db, string imagesFolder, Serilog.ILogger log) => (this.db, this.imagesFolder, this.log) = (db, imagesFolder, log);
+
     /// <summary>Larger claims are refused before any chunk is stored: a device cannot make the hub hoard bytes.</summary>
     public const long MaxImageBytes = 64L << 20;
 
