@@ -64,23 +64,8 @@ public sealed class OutboxSender(Outbox.Outbox outbox, ILogger log)
         int chunks = ImageChunks.Count(image.Png.Length), index = 0;
         foreach (var chunk in ImageChunks.Split(image.Png))
         {
-            var properties = new List<KeyValuePair<string, string>>
-            {
-                new(MessageProperties.MessageId, $"i-{imageId}-{index}"),
-                new(MessageProperties.ContentType, "image/png"),
-                new(MessageProperties.Kind, MessageProperties.ImageKind),
-                new(MessageProperties.ImageId, imageId),
-                new(MessageProperties.Chunk, index.ToString(CultureInfo.InvariantCulture)),
-                new(MessageProperties.Chunks, chunks.ToString(CultureInfo.InvariantCulture)),
-                new(MessageProperties.Bytes, image.Png.Length.ToString(CultureInfo.InvariantCulture)),
-                new(MessageProperties.Sha256, sha),
-                new(MessageProperties.K, image.K.ToString(CultureInfo.InvariantCulture)),
-                new(MessageProperties.Seed, image.Seed.ToString(CultureInfo.InvariantCulture)),
-                new(MessageProperties.Time, image.Time.ToString("O", CultureInfo.InvariantCulture)),
-                new(MessageProperties.Seconds, image.Seconds.ToString("R", CultureInfo.InvariantCulture)),
-                new(MessageProperties.EnergyEstimated, image.EnergyEstimated ? "true" : "false"),
-            };
-            if (image.Joules is { } j) properties.Add(new(MessageProperties.Joules, j.ToString("R", CultureInfo.InvariantCulture)));
+            var header = new ImageChunkHeader(imageId, index, chunks, image.Png.Length, sha, image.K, image.Seed, image.Time, image.Seconds, image.Joules, image.EnergyEstimated);
+            var properties = header.Properties().Prepend(new(MessageProperties.ContentType, "image/png")).Prepend(new(MessageProperties.MessageId, $"i-{imageId}-{index}"));
             await client.SendTelemetryAsync(properties, chunk, ct);
             Count(chunk.Length);
             index++;
