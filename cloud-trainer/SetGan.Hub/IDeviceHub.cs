@@ -29,6 +29,9 @@ public interface IDeviceHub : IAsyncDisposable
     /// <summary>Calls a direct method; throws <see cref="DeviceNotConnectedException"/> or <see cref="TimeoutException"/>.</summary>
     Task<MethodResult> InvokeMethodAsync(string deviceId, string method, JsonNode? payload, TimeSpan? timeout = null, CancellationToken ct = default);
 
+    /// <summary>Makes a signed package folder downloadable by devices; the reference goes into their desired properties.</summary>
+    SetGan.Core.Link.PackageReference PublishPackage(string packageFolder);
+
     Task SendCloudToDeviceAsync(string deviceId, byte[] body, IReadOnlyDictionary<string, string> properties, CancellationToken ct = default);
 
     event Action<TelemetryEvent>? TelemetryReceived;

@@ -15,16 +15,39 @@ namespace SetGan.Hub.Tests;
 public sealed class Mosquitto : IAsyncDisposable
 {
     public const string BridgeUser = "setgan-bridge";
-    private readonly Process process;
+    private Process process;
     private readonly StringBuilder output = new();
 
     private Mosquitto(string folder, int port, Dictionary<string, string> passwords, Process process)
     {
         (Folder, Port, Passwords, this.process) = (folder, port, passwords, process);
-        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        Capture(process);
+    }
+
+    private void Capture(Process p)
+    {
+        p.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+    }
+
+    private static ProcessStartInfo StartInfo(string folder) =>
+        new(Find("mosquitto", "/usr/sbin/mosquitto"), ["-c", Path.Combine(folder, "mosquitto.conf")])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+
+    /// <summary>Stops the broker as an operator would (SIGTERM: it saves its sessions), waits, and starts it again on the same port.</summary>
+    public async Task RestartAsync(TimeSpan down)
+    {
+        Process.Start("kill", ["-TERM", process.Id.ToString()])!.WaitForExit();
+        await process.WaitForExitAsync();
+        process.Dispose();
+        await Task.Delay(down);
+        process = Process.Start(StartInfo(Folder))!;
+        Capture(process);
+        await WaitForListenerAsync();
     }
 
     public string Folder { get; }
@@ -62,7 +85,8 @@ public sealed class Mosquitto : IAsyncDisposable
             allow_anonymous false
             password_file {passwordFile}
             acl_file {Path.Combine(folder, "acl")}
-            persistence false
+            persistence true
+            persistence_location {folder}/
             log_dest stdout
             log_type error
             log_type warning
@@ -73,11 +97,7 @@ public sealed class Mosquitto : IAsyncDisposable
             keyfile {Path.Combine(folder, "server.key")}
 
             """);
-        var start = new ProcessStartInfo(mosquitto, ["-c", Path.Combine(folder, "mosquitto.conf")])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        var broker = new Mosquitto(folder, port, passwords, Process.Start(start)!);
+        var broker = new Mosquitto(folder, port, passwords, Process.Start(StartInfo(folder))!);
         await broker.WaitForListenerAsync();
         return broker;
     }
@@ -116,7 +136,7 @@ public sealed class Mosquitto : IAsyncDisposable
     }
 
     /// <summary>A CA, and a server certificate it signed for localhost and 127.0.0.1, as PEM files.</summary>
-    private static void WriteCertificates(string folder)
+    public static void WriteCertificates(string folder)
     {
         var now = DateTimeOffset.UtcNow;
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -146,6 +166,16 @@ public sealed class Mosquitto : IAsyncDisposable
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    /// <summary>Stops the broker for good; its folder (CA, passwords) stays until disposal.</summary>
+    public async Task StopAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
     }
 
     public async ValueTask DisposeAsync()

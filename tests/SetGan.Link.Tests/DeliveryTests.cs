@@ -23,10 +23,12 @@ public sealed class DeliveryTests
 
     private static string? ActiveSha(LinkRig rig) => rig.Reported[TwinProperties.ActivePackage]?["sha256"]?.GetValue<string>();
 
-    [Fact]
-    public async Task A_delivered_package_runs_and_tampered_or_foreign_ones_are_refused_while_the_old_one_keeps_running()
+    [Theory]
+    [InlineData("local")]
+    [InlineData("mqtt")]
+    public async Task A_delivered_package_runs_and_tampered_or_foreign_ones_are_refused_while_the_old_one_keeps_running(string mode)
     {
-        await using var rig = await LinkRig.StartAsync();
+        await using var rig = await LinkRig.StartAsync(mode);
         rig.StartAgent(withPackage: false);
         (await rig.WaitForAsync(() => rig.ReportedIs(TwinProperties.Status, s => s?.GetValue<string>() == "waiting for a package"))).ShouldBeTrue(rig.Output);
 
@@ -64,15 +66,17 @@ public sealed class DeliveryTests
         rig.Output.ShouldContain($"Desired properties version {v2} refused");
     }
 
-    [Fact]
-    public async Task After_a_restart_without_the_cloud_the_agent_runs_the_package_it_was_given_last()
+    [Theory]
+    [InlineData("local")]
+    [InlineData("mqtt")]
+    public async Task After_a_restart_without_the_cloud_the_agent_runs_the_package_it_was_given_last(string mode)
     {
-        await using var rig = await LinkRig.StartAsync();
+        await using var rig = await LinkRig.StartAsync(mode);
         rig.StartAgent(withPackage: false);
         var good = rig.Hub.PublishPackage(rig.Package);
         await PushAsync(rig, Desired(good, k: 0));
         (await rig.StopAgentAsync()).ShouldBe(0, rig.Output);
-        await rig.Hub.DisposeAsync(); // the cloud is gone
+        await rig.StopCloudAsync(); // the cloud is gone
 
         rig.StartAgent(withPackage: false);
         string images = Path.Combine(rig.AgentData, "images");

@@ -6,12 +6,15 @@ using SetGan.Agent.Tests.Hosting;
 using SetGan.Core.Packaging;
 using SetGan.Core.Tests.Packaging;
 using SetGan.Hub;
+using SetGan.Hub.Tests;
+using System.Security.Cryptography.X509Certificates;
 
 namespace SetGan.Link.Tests;
 
 /// <summary>
-/// One embedded hub and one real agent process connected to it over TLS: the keys, a signed tiny
-/// package, the device registered, and helpers to wait on the twin and the agent's output.
+/// A hub and one real agent process connected to it over TLS: the keys, a signed tiny package, the
+/// device registered, and helpers to wait on the twin and the agent's output. Mode "local" is the
+/// embedded hub; mode "mqtt" is a real mosquitto with the hub's bridge beside the agent on it.
 /// </summary>
 public sealed class LinkRig : IAsyncDisposable
 {
@@ -20,8 +23,12 @@ public sealed class LinkRig : IAsyncDisposable
     private Process? agent;
     private string? connectionString;
 
-    private LinkRig(string dir, EmbeddedHub hub, string package, string privateKey, string publicKeyPath)
+    private Mosquitto? broker;
+    private bool cloudStopped;
+
+    private LinkRig(string mode, string dir, IDeviceHub hub, string package, string privateKey, string publicKeyPath)
     {
+        Mode = mode;
         Dir = dir;
         Hub = hub;
         Package = package;
@@ -30,31 +37,57 @@ public sealed class LinkRig : IAsyncDisposable
     }
 
     public string Dir { get; }
-    public EmbeddedHub Hub { get; private set; }
+    public string Mode { get; }
+    public IDeviceHub Hub { get; private set; }
     public string Package { get; }
     public string PrivateKey { get; }
     public string PublicKeyPath { get; }
     public string AgentData => Path.Combine(Dir, "agent");
     public string Output { get { lock (output) return output.ToString(); } }
 
-    public static async Task<LinkRig> StartAsync()
+    public static async Task<LinkRig> StartAsync(string mode = "local")
     {
         string dir = Directory.CreateTempSubdirectory("setgan-link-").FullName;
         var (package, privateKey, _) = TestPackages.WriteSigned(dir);
-        var hub = await EmbeddedHub.StartAsync(new HubOptions { DataDir = Path.Combine(dir, "hub") }, Serilog.Core.Logger.None);
-        hub.Devices.Add(Device);
-        var rig = new LinkRig(dir, hub, package, privateKey, Path.Combine(dir, "keys", PackageSigning.PublicKeyFile));
-        return rig;
+        string publicKey = Path.Combine(dir, "keys", PackageSigning.PublicKeyFile);
+        if (mode == "local")
+        {
+            var hub = await EmbeddedHub.StartAsync(new HubOptions { DataDir = Path.Combine(dir, "hub") }, Serilog.Core.Logger.None);
+            hub.Devices.Add(Device);
+            var local = new LinkRig(mode, dir, hub, package, privateKey, publicKey);
+            local.connectionString = hub.ConnectionString(Device);
+            return local;
+        }
+        var broker = await Mosquitto.StartAsync(Device);
+        var bridge = await BrokerBridge.StartAsync(Bridge(dir, broker), Serilog.Core.Logger.None);
+        bridge.Devices.Add(Device);
+        return new LinkRig(mode, dir, bridge, package, privateKey, publicKey)
+        {
+            broker = broker,
+            // A plain broker: user name and password from its password file, its CA to trust (for packages too).
+            connectionString = $"HostName=localhost;DeviceId={Device};Port={broker.Port};Username={Device};Password={broker.Passwords[Device]};CaFile={broker.CaFile}",
+        };
+    }
+
+    private static BridgeOptions Bridge(string dir, Mosquitto broker, int httpsPort = 0)
+    {
+        // The bridge serves packages with the broker's own certificate, so the device trusts both through one CA file.
+        using var pem = X509Certificate2.CreateFromPemFile(Path.Combine(broker.Folder, "server.crt"), Path.Combine(broker.Folder, "server.key"));
+        return new BridgeOptions
+        {
+            DataDir = Path.Combine(dir, "hub"), Host = "localhost", Port = broker.Port, Username = Mosquitto.BridgeUser,
+            Password = broker.Passwords[Mosquitto.BridgeUser], CaFile = broker.CaFile, HttpsPort = httpsPort,
+            PackagesCertificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null),
+        };
     }
 
     /// <summary>Starts the agent with the link to the hub; extra arguments are configuration (--Agent:Key value).</summary>
     public void StartAgent(bool withPackage, params string[] extra)
     {
-        connectionString ??= Hub.ConnectionString(Device); // kept: the agent is started again while the hub is down
         string[] args =
         [
             "--device", Device, "--profile", "raspberry-pi-4", "--sensor", "estimate", "--public-key", PublicKeyPath, "--data", AgentData,
-            "--link", "local", "--connection-string", connectionString,
+            "--link", Mode, "--connection-string", connectionString!,
             "--Agent:ProfileNewPackages", "false", "--Agent:ImagesPerMinute", "120", "--Agent:Link:MaxBackoffSeconds", "1",
             .. withPackage ? (string[])["--package", Package] : [], .. extra,
         ];
@@ -78,11 +111,20 @@ public sealed class LinkRig : IAsyncDisposable
         return code;
     }
 
-    /// <summary>Stops the hub (every connection drops) and starts it again on the same ports and data.</summary>
-    public async Task RestartHubAsync(TimeSpan down)
+    /// <summary>
+    /// Stops the broker the device talks to (every connection drops) and starts it again: the embedded
+    /// hub on the same ports and data, or mosquitto (the bridge finds it again by itself).
+    /// </summary>
+    public async Task RestartBrokerAsync(TimeSpan down)
     {
-        var (mqtt, https) = (Hub.MqttPort, Hub.HttpsPort);
-        await Hub.DisposeAsync();
+        if (broker is not null)
+        {
+            await broker.RestartAsync(down);
+            return;
+        }
+        var hub = (EmbeddedHub)Hub;
+        var (mqtt, https) = (hub.MqttPort, hub.HttpsPort);
+        await hub.DisposeAsync();
         await Task.Delay(down);
         Hub = await EmbeddedHub.StartAsync(new HubOptions { DataDir = Path.Combine(Dir, "hub"), MqttPort = mqtt, HttpsPort = https }, Serilog.Core.Logger.None);
     }
@@ -116,10 +158,20 @@ public sealed class LinkRig : IAsyncDisposable
         return left;
     }
 
+    /// <summary>The cloud goes away for good: hub or bridge, and the broker.</summary>
+    public async Task StopCloudAsync()
+    {
+        if (cloudStopped) return;
+        cloudStopped = true;
+        await Hub.DisposeAsync();
+        if (broker is not null) await broker.StopAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAgentAsync();
-        await Hub.DisposeAsync();
+        await StopCloudAsync();
+        if (broker is not null) await broker.DisposeAsync();
         SqliteConnection.ClearAllPools();
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
     }

@@ -6,10 +6,12 @@ namespace SetGan.Link.Tests;
 /// <summary>Direct methods from the hub, answered by the agent.</summary>
 public sealed class MethodTests
 {
-    [Fact]
-    public async Task Status_setBudget_generate_and_unknown_methods_are_answered()
+    [Theory]
+    [InlineData("local")]
+    [InlineData("mqtt")]
+    public async Task Status_setBudget_generate_and_unknown_methods_are_answered(string mode)
     {
-        await using var rig = await LinkRig.StartAsync();
+        await using var rig = await LinkRig.StartAsync(mode);
         rig.StartAgent(withPackage: true);
         await rig.WaitForAsync(() => rig.ReportedIs(TwinProperties.ActiveK, k => k is not null)).ShouldBeTrueAsync(rig.Output);
 
@@ -38,10 +40,12 @@ public sealed class MethodTests
         unknown.Status.ShouldBe(404);
     }
 
-    [Fact]
-    public async Task Profile_measures_every_k_on_command_and_reports_the_energy_profile_in_the_twin()
+    [Theory]
+    [InlineData("local")]
+    [InlineData("mqtt")]
+    public async Task Profile_measures_every_k_on_command_and_reports_the_energy_profile_in_the_twin(string mode)
     {
-        await using var rig = await LinkRig.StartAsync();
+        await using var rig = await LinkRig.StartAsync(mode);
         rig.StartAgent(withPackage: true, "--Agent:ProfileBatches", "2", "--Agent:ProfileBatchSeconds", "0.3", "--Agent:ProfileIdleSeconds", "0.3", "--rate", "200");
         await rig.WaitForAsync(() => rig.ReportedIs(TwinProperties.ActiveK, k => k is not null)).ShouldBeTrueAsync(rig.Output);
 

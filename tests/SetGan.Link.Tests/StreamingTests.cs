@@ -9,14 +9,16 @@ namespace SetGan.Link.Tests;
 /// <summary>Power samples and images reach the hub exactly once, across the hub going away and coming back mid-stream.</summary>
 public sealed partial class StreamingTests
 {
-    [Fact]
-    public async Task Ten_thousand_samples_and_fifty_images_all_arrive_once_across_a_hub_restart()
+    [Theory]
+    [InlineData("local")]
+    [InlineData("mqtt")]
+    public async Task Ten_thousand_samples_and_fifty_images_all_arrive_once_across_a_hub_restart(string mode)
     {
-        await using var rig = await LinkRig.StartAsync();
+        await using var rig = await LinkRig.StartAsync(mode);
         rig.StartAgent(withPackage: true, "--sensor", "emulated-ina219", "--rate", "1000", "--Agent:ImagesPerMinute", "600", "--Agent:PowerBatchSeconds", "0.5");
         (await rig.WaitForAsync(() => rig.Hub.Telemetry.PowerSampleCount(LinkRig.Device) >= 3000, 90)).ShouldBeTrue(rig.Output);
 
-        await rig.RestartHubAsync(down: TimeSpan.FromSeconds(3)); // everything sensed meanwhile waits in the outbox
+        await rig.RestartBrokerAsync(down: TimeSpan.FromSeconds(3)); // everything sensed meanwhile waits in the outbox
         bool all = await rig.WaitForAsync(() => rig.Hub.Telemetry.PowerSampleCount(LinkRig.Device) >= 10_000 && rig.Hub.Telemetry.Images(LinkRig.Device).Count >= 50, 120);
         (await rig.StopAgentAsync()).ShouldBe(0, rig.Output);
 

@@ -6,10 +6,12 @@ namespace SetGan.Link.Tests;
 /// <summary>The agent and the embedded hub: the twin read at connect, desired changes applied or refused, what runs reported.</summary>
 public sealed class TwinTests
 {
-    [Fact]
-    public async Task The_agent_connects_reads_its_twin_and_reports_what_runs_on_what()
+    [Theory]
+    [InlineData("local")]
+    [InlineData("mqtt")]
+    public async Task The_agent_connects_reads_its_twin_and_reports_what_runs_on_what(string mode)
     {
-        await using var rig = await LinkRig.StartAsync();
+        await using var rig = await LinkRig.StartAsync(mode);
         rig.StartAgent(withPackage: true);
 
         bool reported = await rig.WaitForAsync(() => rig.ReportedIs(TwinProperties.ActiveK, k => k is not null));
@@ -26,10 +28,12 @@ public sealed class TwinTests
 
     private static int TestPackagesFinest => SetGan.Core.Tests.Packaging.TestPackages.Sizes.Count - 1;
 
-    [Fact]
-    public async Task A_desired_k_takes_effect_without_a_restart_and_a_bad_one_is_refused_with_the_reason()
+    [Theory]
+    [InlineData("local")]
+    [InlineData("mqtt")]
+    public async Task A_desired_k_takes_effect_without_a_restart_and_a_bad_one_is_refused_with_the_reason(string mode)
     {
-        await using var rig = await LinkRig.StartAsync();
+        await using var rig = await LinkRig.StartAsync(mode);
         rig.StartAgent(withPackage: true);
         await rig.WaitForAsync(() => rig.ReportedIs(TwinProperties.ActiveK, k => k is not null)).ShouldBeTrueAsync(rig.Output);
 
@@ -53,10 +57,12 @@ public sealed class TwinTests
         rig.Reported[TwinProperties.ActiveK]!.GetValue<int>().ShouldBe(1); // the whole document is refused, k too
     }
 
-    [Fact]
-    public async Task Desired_changes_made_while_the_agent_was_away_are_applied_when_it_connects()
+    [Theory]
+    [InlineData("local")]
+    [InlineData("mqtt")]
+    public async Task Desired_changes_made_while_the_agent_was_away_are_applied_when_it_connects(string mode)
     {
-        await using var rig = await LinkRig.StartAsync();
+        await using var rig = await LinkRig.StartAsync(mode);
         await rig.Hub.UpdateDesiredAsync(LinkRig.Device, new JsonObject { ["k"] = 0, ["budget"] = new JsonObject { ["imagesPerMinute"] = 30 } }, TestContext.Current.CancellationToken);
         rig.StartAgent(withPackage: true);
 

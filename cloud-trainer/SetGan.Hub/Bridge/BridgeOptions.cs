@@ -17,4 +17,17 @@ public sealed record BridgeOptions
     public string ClientId { get; init; } = "setgan-hub-bridge";
 
     public TimeSpan MethodTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Serve packages over HTTPS with this certificate (with its private key), so devices on the broker
+    /// get packages too; a certificate from the broker's CA lets devices trust both with one CaFile.
+    /// Null: no package endpoint, and <see cref="BrokerBridge.PublishPackage"/> refuses.
+    /// </summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? PackagesCertificate { get; init; }
+
+    /// <summary>The name devices use in package URLs (it must be in the certificate).</summary>
+    public string PackagesHostName { get; init; } = "localhost";
+
+    /// <summary>HTTPS port for packages; 0 picks a free one.</summary>
+    public int HttpsPort { get; init; }
 }

@@ -23,6 +23,16 @@ public sealed class BrokerBridge : IDeviceHub
     private readonly MqttClientOptions clientOptions;
     private readonly CancellationTokenSource stopping = new();
     private int reconnecting;
+    private PackageEndpoint? packages;
+
+    private string PackagesFolder => Path.Combine(options.DataDir, "packages");
+
+    /// <summary>The HTTPS port packages are served on (0 without <see cref="BridgeOptions.PackagesCertificate"/>).</summary>
+    public int HttpsPort => packages?.Port ?? 0;
+
+    public PackageReference PublishPackage(string packageFolder) => packages is null
+        ? throw new InvalidOperationException("this bridge serves no packages: start it with BridgeOptions.PackagesCertificate")
+        : PackagePublisher.Publish(PackagesFolder, $"https://{options.PackagesHostName}:{HttpsPort}", packageFolder, log);
 
     private static readonly string[] Filters = ["devices/+/messages/events/#", "devices/+/$iothub/#"];
 
@@ -65,6 +75,8 @@ public sealed class BrokerBridge : IDeviceHub
         {
             await bridge.ConnectAsync(ct);
             log.Information("Bridge connected to {Host}:{Port} as {User}", options.Host, options.Port, options.Username);
+            if (options.PackagesCertificate is { } certificate)
+                bridge.packages = await PackageEndpoint.StartAsync(bridge.PackagesFolder, options.HttpsPort, certificate, log, ct);
             return bridge;
         }
         catch
@@ -162,6 +174,7 @@ public sealed class BrokerBridge : IDeviceHub
             catch (MQTTnet.Exceptions.MqttCommunicationException) { }
         }
         client.Dispose();
+        if (packages is not null) await packages.DisposeAsync();
         stores.Dispose();
         stopping.Dispose();
     }

@@ -93,18 +93,8 @@ public sealed partial class EmbeddedHub : IDeviceHub
     /// Packs a package folder into DataDir/packages/{sha256}.tar and says where devices fetch it. The
     /// signature is the package's manifest.sig in Base64, the string the agent compares with that file.
     /// </summary>
-    public PackageReference PublishPackage(string packageFolder)
-    {
-        string signatureFile = Path.Combine(packageFolder, PackageWriter.SignatureFile);
-        if (!File.Exists(signatureFile)) throw new FileNotFoundException($"'{packageFolder}' has no {PackageWriter.SignatureFile}: is it a signed package?", signatureFile);
-        Directory.CreateDirectory(PackagesFolder);
-        string temp = Path.Combine(PackagesFolder, $"publishing-{Guid.NewGuid():N}.tar");
-        string sha = PackageArchive.Create(packageFolder, temp);
-        File.Move(temp, Path.Combine(PackagesFolder, sha + ".tar"), overwrite: true);
-        var reference = new PackageReference($"https://{options.HostName}:{HttpsPort}/packages/{sha}.tar", sha, Convert.ToBase64String(File.ReadAllBytes(signatureFile)));
-        log.Information("Published package {Folder} as {Url}", packageFolder, reference.Url);
-        return reference;
-    }
+    public PackageReference PublishPackage(string packageFolder) =>
+        PackagePublisher.Publish(PackagesFolder, $"https://{options.HostName}:{HttpsPort}", packageFolder, log);
 
     public async ValueTask DisposeAsync()
     {
