@@ -9,7 +9,7 @@ public static class SetGanCommandLine
     public static RootCommand Build() => new(
         "SetGan: scale and energy trade-off GANs (SETGAN) for power-limited edge devices.\n" +
         "Trains a SinGAN pyramid for one image, samples any truncation of it, and exports it as a signed\n" +
-        "ONNX package that devices run with ONNX Runtime.")
+        "ONNX package that devices run with ONNX Runtime, and hosts the hub devices connect to.")
     {
         TrainCommand.Create(),
         SampleCommand.Create(),
@@ -20,5 +20,7 @@ public static class SetGanCommandLine
         ChooseCommand.Create(),
         ApplyCommand.Create(),
         DemoCommand.Create(),
+        HubCommands.Hub(),
+        HubCommands.Devices(),
     };
 }

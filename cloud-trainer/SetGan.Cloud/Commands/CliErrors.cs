@@ -24,7 +24,7 @@ public static class CliErrors
             return Interrupted;
         }
         catch (Exception e) when (e is ImageLoadException or CheckpointException or PackageException or ProfileException or ArgumentException or ArgumentOutOfRangeException or FormatException
-                                       or InvalidOperationException or IOException or UnauthorizedAccessException)
+                                       or InvalidOperationException or IOException or UnauthorizedAccessException or KeyNotFoundException)
         {
             Error(e.Message);
             return Failure;

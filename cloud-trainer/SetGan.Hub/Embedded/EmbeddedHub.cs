@@ -45,6 +45,7 @@ public sealed partial class EmbeddedHub : IDeviceHub
         {
             await hub.StartMqttAsync();
             hub.packages = await PackageEndpoint.StartAsync(hub.PackagesFolder, options.HttpsPort, hub.certificate, log, ct);
+            new HubEndpoint(options.HostName, hub.MqttPort, hub.HttpsPort, hub.CertificateSha256).Save(options.DataDir);
             log.Information("Hub {HostName} listening: MQTT/TLS on {MqttPort}, HTTPS on {HttpsPort}, certificate SHA-256 {Fingerprint}",
                 options.HostName, hub.MqttPort, hub.HttpsPort, hub.CertificateSha256);
             return hub;

@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using SetGan.Core.Link;
+
+namespace SetGan.Cloud.Tests;
+
+/// <summary>`setgan hub` and `setgan devices`: the operator's view of the embedded hub.</summary>
+public sealed class HubCommandTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("setgan-hubcmd-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private string Data => Path.Combine(dir, "hub");
+
+    [Fact]
+    public async Task Adding_a_device_before_the_hub_ever_ran_says_so_and_registers_nothing()
+    {
+        var add = await SetGanProcess.RunAsync("devices", "add", "pi-01", "--data", Data);
+        add.ExitCode.ShouldBe(1, add.Stderr);
+        add.Stderr.ShouldContain("has not started yet");
+        var list = await SetGanProcess.RunAsync("devices", "list", "--data", Data);
+        list.Stdout.ShouldNotContain("pi-01");
+    }
+
+    [Fact]
+    public async Task A_running_hub_gives_devices_connection_strings_that_pin_its_certificate()
+    {
+        using var hub = SetGanProcess.Start("hub", "--data", Data, "--mqtt-port", "0", "--https-port", "0");
+        var stdout = hub.StandardOutput;
+        string? line;
+        string banner = "";
+        while ((line = await stdout.ReadLineAsync(TestContext.Current.CancellationToken)) is not null && !line.Contains("Ctrl+C")) banner += line + "\n";
+
+        var add = await SetGanProcess.RunAsync("devices", "add", "pi-01", "--data", Data);
+        var again = await SetGanProcess.RunAsync("devices", "add", "pi-01", "--data", Data);
+        var disable = await SetGanProcess.RunAsync("devices", "disable", "pi-01", "--data", Data);
+        var list = await SetGanProcess.RunAsync("devices", "list", "--data", Data);
+        Process.Start("kill", ["-INT", hub.Id.ToString()])!.WaitForExit();
+        await hub.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        add.ExitCode.ShouldBe(0, add.Stderr);
+        var cs = DeviceConnectionString.Parse(add.Stdout.Trim());
+        cs.DeviceId.ShouldBe("pi-01");
+        banner.ShouldContain($"certificate SHA-256 {cs.CertificateSha256}");
+        banner.ShouldContain($"MQTT/TLS on {cs.Port}");
+        again.ExitCode.ShouldBe(1);
+        again.Stderr.ShouldContain("registered already");
+        disable.Stdout.ShouldContain("disabled");
+        list.Stdout.ShouldContain("pi-01");
+        list.Stdout.ShouldContain("no");
+        hub.ExitCode.ShouldBe(0);
+    }
+}
