@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test in the solution (Release), writes TRX files and prints one plain summary line
 # "N passed, N failed". Exits non-zero when a test fails or none ran.
-# The suite needs nothing beyond the .NET SDK today; when tests need mosquitto, chromium or azurite,
-# this script installs them when missing.
+# Tests use real parts: it installs what they need beyond the .NET SDK when missing (mosquitto,
+# see scripts/test-tools.sh), so no test skips.
 set -uo pipefail
 cd "$(dirname "$0")"
+scripts/test-tools.sh || exit 1
 results="$PWD/TestResults"
 rm -rf "$results"
 dotnet test --solution SetGan.sln -c Release --report-trx --results-directory "$results" "$@"
