@@ -16,6 +16,9 @@ cache="${SETGAN_CACHE:-$HOME/.cache/setgan}"
 mkdir -p "$cache/logs"
 cache="$(cd "$cache" && pwd)"
 logs="$cache/logs"
+# One run at a time per cache: a second one (CI beside the test suite) waits instead of publishing over the first.
+exec 9> "$cache/arm64-smoke.lock"
+flock 9
 suite=bookworm
 # The sysroot holds what the published agent loads: the loader and libc, libstdc++ and libgcc_s (coreclr, ORT), and
 # libssl3 (package signatures are ECDSA through OpenSSL). No ICU: the agent is built with InvariantGlobalization.
@@ -84,7 +87,7 @@ else
       mkdir -p "$cache/qemu/bin"
       dpkg-deb --fsys-tarfile "$q"/debs/qemu-user_*.deb | tar -xO ./usr/bin/qemu-aarch64 > "$qemu.partial"
       chmod +x "$qemu.partial" && mv "$qemu.partial" "$qemu"
-      rm -f "$q"/debs/*.deb
+      rm -rf "$q" # only the binary is kept
     else
       say "$suite-backports at $mirror is not reachable (see $logs/qemu-apt.log): falling back to the host's qemu-aarch64"
       qemu="$(command -v qemu-aarch64-static || command -v qemu-aarch64 || true)"
@@ -127,6 +130,7 @@ if [ "$(cat "$s/root/.packages" 2>/dev/null)" != "${sysroot_packages[*]}" ]; the
   for deb in "$s"/apt/debs/*.deb; do dpkg -x "$deb" "$s/root.partial"; done
   echo "${sysroot_packages[*]}" > "$s/root.partial/.packages"
   mv "$s/root.partial" "$s/root"
+  rm -rf "$s/apt" # only the unpacked libraries are kept
 fi
 step sysroot "$suite arm64: ${sysroot_packages[*]} in $s/root"
 
@@ -151,9 +155,11 @@ step publish "linux-arm64 self-contained in $out ($(du -sh "$out" | cut -f1); $r
 # scripts/test-package: the tests' TestPackages (random weights, nfc 8, signed with a fresh key), no training.
 work="$(mktemp -d "${TMPDIR:-/tmp}/setgan-arm64-smoke.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-dotnet build "$repo/scripts/test-package" -c Release --artifacts-path "$cache/build" > "$logs/test-package.log" 2>&1 \
+# Built for this machine's RID only: otherwise ONNX Runtime and SkiaSharp bring every platform's natives (0.7 GB).
+host_rid="linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
+dotnet build "$repo/scripts/test-package" -c Release -r "$host_rid" --no-self-contained --artifacts-path "$cache/build" > "$logs/test-package.log" 2>&1 \
   || fail "building scripts/test-package failed (see $logs/test-package.log)"
-dotnet "$cache/build/bin/SetGan.TestPackage/release/setgan-test-package.dll" "$work/signed" > "$work/package.txt" 2>> "$logs/test-package.log" \
+dotnet "$cache/build/bin/SetGan.TestPackage/release_$host_rid/setgan-test-package.dll" "$work/signed" > "$work/package.txt" 2>> "$logs/test-package.log" \
   || fail "setgan-test-package failed (see $logs/test-package.log)"
 package="$(sed -n 's/^package=//p' "$work/package.txt")"
 public_key="$(sed -n 's/^public_key=//p' "$work/package.txt")"
