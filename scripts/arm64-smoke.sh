@@ -5,7 +5,9 @@
 #
 # Downloads (qemu 10 from bookworm-backports, an arm64 sysroot) are cached under $SETGAN_CACHE (default
 # ~/.cache/setgan) by private apt configurations: the host's dpkg state and apt lists are never touched and nothing
-# is installed. Re-running reuses the cache; the agent is published afresh each run.
+# is installed. Re-running reuses the cache; the agent is published afresh each run. Where bookworm-backports cannot
+# be reached it falls back to the host's qemu-aarch64; a qemu older than 8 (Debian 12's 7.2) then runs with a fake
+# ARM /proc/cpuinfo bind-mounted in a private mount namespace, or the script fails saying why.
 #
 # Environment: SETGAN_CACHE; SETGAN_DEBIAN_MIRROR / SETGAN_DEBIAN_SECURITY_MIRROR (default: the host's own apt
 # mirrors); SETGAN_QEMU_AARCH64 (use this qemu-aarch64 instead of downloading one).
