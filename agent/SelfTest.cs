@@ -47,7 +47,11 @@ public static class SelfTest
                 using var package = PyramidPackage.Load(o.Package, File.ReadAllText(o.PublicKey), o.OrtThreads > 0 ? o.OrtThreads : profile?.OnnxRuntimeThreads ?? 0);
                 var clock = Stopwatch.StartNew();
                 var image = package.Generate(package.FinestScale, seed: 1);
-                return $"{package.Path}: signature and {package.FinestScale + 1} generators verified; one {image.Width}x{image.Height} image at k = {package.FinestScale} in {clock.Elapsed.TotalMilliseconds:F0} ms";
+                double ms = clock.Elapsed.TotalMilliseconds;
+                // A runtime that computes garbage (a broken native build, an emulator) shows as NaN; the mean lets a
+                // caller compare this device's image with the same seed's image computed elsewhere.
+                if (image.Pixels.Any(float.IsNaN)) throw new InvalidOperationException($"the {image.Width}x{image.Height} image at k = {package.FinestScale} has NaN pixels: ONNX Runtime computes garbage here");
+                return $"{package.Path}: signature and {package.FinestScale + 1} generators verified; one {image.Width}x{image.Height} image at k = {package.FinestScale} (seed 1, mean {image.Pixels.Average():F4}) in {ms:F0} ms";
             }));
         return checks;
     }

@@ -6,8 +6,9 @@ namespace SetGan.Agent.Power;
 /// <summary>
 /// For machines without the chip (the demo, CI): an emulated INA219 whose load follows the board
 /// profile's power model (idle watts + this process's CPU share x full-load dynamic watts at 5.1 V),
-/// read through the real dotnet/iot binding and calibration. Every sample is labelled estimated and
-/// the sensor names itself emulated: it exercises the driver path, it does not measure anything.
+/// converting at the real chip's pace and read through the real <see cref="Ina219Sensor"/> and calibration.
+/// Every sample is labelled estimated and the sensor names itself emulated: it exercises the driver path,
+/// it does not measure anything.
 /// </summary>
 public sealed class EmulatedBoard : IPowerSensor
 {
@@ -22,7 +23,7 @@ public sealed class EmulatedBoard : IPowerSensor
         var spec = profile.PowerSensor;
         double shunt = spec.ShuntOhms ?? 0.1, max = spec.MaxCurrentAmps ?? 3.2;
         double dynamic = profile.EnergyPerFlopJoules.Value * profile.SustainedGflops.Value * 1e9;
-        Device = new EmulatedIna219(shunt, spec.I2cBus ?? 1, spec.Address ?? 0x40)
+        Device = new EmulatedIna219(shunt, spec.I2cBus ?? 1, spec.Address ?? 0x40, TimeProvider.System)
         {
             TrueVolts = Volts,
             AmpsSource = () => Math.Min(max * 0.99, (profile.IdleWatts.Value + Busy(profile.Cores) * dynamic) / Volts),

@@ -71,6 +71,81 @@ public class Ina219SensorTests
     }
 
     [Fact]
+    public void Configures_the_chip_once_then_each_reading_is_three_register_reads()
+    {
+        var chip = new EmulatedIna219(shuntOhms: 0.1) { TrueAmps = 0.5 };
+        using var sensor = new Ina219Sensor(chip, 0.1, 3.2);
+        int writes = chip.RegisterWrites, reads = chip.Reads;
+
+        for (int i = 0; i < 10; i++) sensor.Read(Now).ShouldNotBeNull();
+
+        chip.RegisterWrites.ShouldBe(writes); // no calibration rewritten per reading, as dotnet/iot's binding does twice
+        (chip.Reads - reads).ShouldBe(30);    // bus voltage (with CNVR and OVF), current, power
+    }
+
+    [Fact]
+    public void Between_two_conversions_there_is_no_reading_rather_than_the_last_one_again()
+    {
+        var clock = new ManualClock();
+        var chip = new EmulatedIna219(shuntOhms: 0.1, time: clock) { TrueVolts = 5.1, TrueAmps = 0.8 };
+        using var sensor = new Ina219Sensor(chip, 0.1, 3.2);
+
+        sensor.Read(Now).ShouldBeNull(); // just configured: the first conversion ends 1.064 ms later
+        clock.Advance(Ina219Sensor.ConversionTime);
+        sensor.Read(Now)!.Amps.ShouldBe(0.8, 1e-4);
+
+        chip.TrueAmps = 1.2;
+        sensor.Read(Now).ShouldBeNull(); // reading the power register cleared CNVR: this conversion was taken
+        clock.Advance(Ina219Sensor.ConversionTime / 2);
+        sensor.Read(Now).ShouldBeNull(); // the next one is still under way
+        clock.Advance(Ina219Sensor.ConversionTime / 2);
+        sensor.Read(Now)!.Amps.ShouldBe(1.2, 1e-4);
+    }
+
+    [Fact]
+    public void Read_at_1000_Hz_it_gives_each_of_the_chips_940_conversions_a_second_once()
+    {
+        var clock = new ManualClock();
+        var chip = new EmulatedIna219(shuntOhms: 0.1, time: clock) { TrueAmps = 0.5 };
+        using var sensor = new Ina219Sensor(chip, 0.1, 3.2);
+
+        int readings = 0;
+        for (int i = 0; i < 1000; i++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(1));
+            if (sensor.Read(Now) is not null) readings++;
+        }
+
+        sensor.MaxRate.ShouldBe(1 / 1.064e-3, 1e-6); // 12-bit shunt then 12-bit bus conversion: 2 x 532 us (SBOS448 Table 5)
+        readings.ShouldBe(939);                      // floor(1 s / 1.064 ms)
+    }
+
+    [Fact]
+    public void A_chip_that_lost_its_calibration_gives_a_fault_not_zero_watts_and_is_configured_again()
+    {
+        var chip = new EmulatedIna219(shuntOhms: 0.1) { TrueAmps = 0.5 };
+        using var sensor = new Ina219Sensor(chip, 0.1, 3.2);
+
+        chip.PowerOnReset(); // a brown-out: calibration 0, so current and power read 0
+        Should.Throw<PowerSensorException>(() => sensor.Read(Now)).Message.ShouldContain("lost its calibration");
+
+        chip.Register(5).ShouldBe((ushort)4096);
+        sensor.Read(Now)!.Amps.ShouldBe(0.5, 1e-4);
+    }
+
+    [Fact]
+    public void No_load_reads_zero_amps_and_zero_watts()
+    {
+        var chip = new EmulatedIna219(shuntOhms: 0.1) { TrueVolts = 5.1, TrueAmps = 0 };
+        using var sensor = new Ina219Sensor(chip, 0.1, 3.2);
+
+        var sample = sensor.Read(Now)!;
+
+        (sample.Amps, sample.Watts).ShouldBe((0.0, 0.0));
+        sample.Volts.ShouldBe(5.1, 0.004);
+    }
+
+    [Fact]
     public void A_chip_missing_at_start_is_a_clear_fault()
     {
         var chip = new EmulatedIna219(shuntOhms: 0.1) { Unresponsive = true };
@@ -81,5 +156,14 @@ public class Ina219SensorTests
     public void A_range_the_shunt_cannot_measure_is_refused()
     {
         Should.Throw<ArgumentOutOfRangeException>(() => new Ina219Sensor(new EmulatedIna219(0.1), 0.1, 5.0)).Message.ShouldContain("320 mV");
+    }
+
+    /// <summary>Time that moves only when told, for the emulated chip's conversions.</summary>
+    private sealed class ManualClock : TimeProvider
+    {
+        private long ticks;
+        public void Advance(TimeSpan by) => ticks += by.Ticks;
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+        public override long GetTimestamp() => ticks;
     }
 }

@@ -39,6 +39,7 @@ public class PowerSensorsTests
     public void The_emulated_board_goes_through_the_real_driver_but_labels_every_sample_estimated()
     {
         using var sensor = PowerSensors.Create(Profile("raspberry-pi-4"), PowerSensors.Emulated);
+        Thread.Sleep(2 * Ina219Sensor.ConversionTime); // the emulated chip converts at the real one's pace, from its configuration on
         var sample = sensor.Read(DateTimeOffset.UnixEpoch)!;
 
         sensor.IsEstimate.ShouldBeTrue();
