@@ -18,7 +18,7 @@ public static class MeasureCommand
         try
         {
             var profile = DeviceProfiles.Load(o.Profile);
-            using var package = PyramidPackage.Load(o.Package, File.ReadAllText(o.PublicKey), o.OrtThreads > 0 ? o.OrtThreads : profile.OnnxRuntimeThreads);
+            using var package = PyramidPackage.Load(o.Package, File.ReadAllText(o.PublicKey), o.OrtThreads > 0 ? o.OrtThreads : profile.OnnxRuntimeThreads, o.OrtLeanMemory);
             using var sampler = new PowerSampler(PowerSensors.Create(profile, o.Sensor), o.SampleRateHz, log);
             sampler.Start();
             log.Information("Measuring k = 0..{N} of {Package} with {Sensor}{Estimated}", package.FinestScale, package.Path, sampler.Sensor.Name,

@@ -35,6 +35,9 @@ public sealed class AgentOptions
     /// <summary>ONNX Runtime intra-op threads; 0 = the profile's.</summary>
     public int OrtThreads { get; set; }
 
+    /// <summary>ONNX Runtime without its CPU arena and memory patterns (less resident memory, see docs/benchmarks.md).</summary>
+    public bool OrtLeanMemory { get; set; } = true;
+
     /// <summary>The truncation to run, G_0..G_K; -1 = the package's finest scale. Changes take effect without restart.</summary>
     public int K { get; set; } = -1;
 

@@ -17,6 +17,7 @@ public sealed class AgentRuntime : IDisposable
         Outbox = new Outbox.Outbox(Path.Combine(o.DataDir, "outbox.db"), (long)(o.OutboxQuotaMb * 1024 * 1024), log);
         Sampler = new PowerSampler(PowerSensors.Create(Profile, o.Sensor), o.SampleRateHz, log, time);
         OrtThreads = o.OrtThreads > 0 ? o.OrtThreads : Profile.OnnxRuntimeThreads;
+        OrtLeanMemory = o.OrtLeanMemory;
         Connection = o.Link.Mode == LinkModes.None ? null : DeviceConnectionString.Parse(o.Link.ConnectionString);
         var downloads = new SocketsHttpHandler();
         if (Connection is { } c) downloads.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => ServerTrust.Accepts(c, certificate, errors);
@@ -28,6 +29,11 @@ public sealed class AgentRuntime : IDisposable
     public Outbox.Outbox Outbox { get; }
     public PackageStore Packages { get; }
     public int OrtThreads { get; }
+    public bool OrtLeanMemory { get; }
+
+    /// <summary>Loads and verifies a package with this device's ONNX Runtime settings.</summary>
+    public SetGan.Core.Packaging.PyramidPackage LoadPackage(string folder, string publicKeyPem) =>
+        SetGan.Core.Packaging.PyramidPackage.Load(folder, publicKeyPem, OrtThreads, OrtLeanMemory);
 
     /// <summary>The cloud to talk to; null when Agent:Link:Mode is none.</summary>
     public DeviceConnectionString? Connection { get; }

@@ -87,7 +87,7 @@ public sealed class GenerationService(IOptionsMonitor<AgentOptions> options, Age
         PyramidPackage? package = null;
         if (folder is not null)
         {
-            try { package = PyramidPackage.Load(folder, File.ReadAllText(o.PublicKey), runtime.OrtThreads); }
+            try { package = runtime.LoadPackage(folder, File.ReadAllText(o.PublicKey)); }
             catch (PackageException e) { log.Error("Package {Folder} does not load, so nothing runs until a good one arrives: {Reason}", folder, e.Message); }
         }
         string? sha = folder is not null && folder != o.Package ? Path.GetFileName(folder) : null;

@@ -53,10 +53,19 @@ public sealed class LinkService(IOptions<AgentOptions> options, AgentRuntime run
         }).Build();
         try
         {
+            int shortSessions = 0;
             while (!stopping.IsCancellationRequested)
             {
                 // Each connection gets a fresh backoff: after a good session the first retry is quick again.
+                var began = time.GetUtcNow();
                 await reconnect.ExecuteAsync(async ct => await SessionAsync(connection, o, methods, ct), stopping);
+                // A hub that accepts the connection and then fails it at once must not be hammered either.
+                shortSessions = time.GetUtcNow() - began < TimeSpan.FromSeconds(10) ? shortSessions + 1 : 0;
+                if (shortSessions > 1)
+                {
+                    double seconds = Math.Min(o.Link.MaxBackoffSeconds, 0.25 * Math.Pow(2, shortSessions)) * (0.5 + Random.Shared.NextDouble() / 2);
+                    await Task.Delay(TimeSpan.FromSeconds(seconds), time, stopping);
+                }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }

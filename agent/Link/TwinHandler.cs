@@ -90,7 +90,7 @@ public sealed class TwinHandler(AgentOptions options, AgentRuntime runtime, Devi
                 try
                 {
                     string folder = await runtime.Packages.FetchAsync(reference, null, ct);
-                    package = PyramidPackage.Load(folder, File.ReadAllText(options.PublicKey), runtime.OrtThreads);
+                    package = runtime.LoadPackage(folder, File.ReadAllText(options.PublicKey));
                 }
                 catch (PackageException e)
                 {

@@ -15,10 +15,17 @@ public sealed class OnnxGenerator : IDisposable
     private readonly string[] inputNames;
     private readonly string[] outputNames = [GeneratorOnnx.Output];
 
-    public OnnxGenerator(byte[] model, int scale, int intraOpThreads = 0)
+    public OnnxGenerator(byte[] model, int scale, int intraOpThreads = 0, bool leanMemory = false)
     {
         Scale = scale;
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        if (leanMemory)
+        {
+            // A device's memory, not its speed, is the scarce part: no CPU arena keeping each session's peak
+            // tensors, no memory patterns planned (and kept) per input size. docs/benchmarks.md has what it costs.
+            options.EnableCpuMemArena = false;
+            options.EnableMemoryPattern = false;
+        }
         if (intraOpThreads > 0) options.IntraOpNumThreads = intraOpThreads;
         // Idle worker threads sleep instead of spinning: spinning burns a battery device's energy
         // between images, and in the benchmark it starved libtorch (k = 5: 219 ms spinning, 57 ms not).

@@ -38,7 +38,8 @@ public sealed class PyramidPackage : IDisposable
         return GeneratorFlops.Truncation(Manifest.Scales.Take(k + 1).Select(s => (new ScaleSize(s.Width, s.Height), s.Nfc)));
     }
 
-    public static PyramidPackage Load(string folder, string publicKeyPem, int intraOpThreads = 0)
+    /// <param name="leanMemory">ONNX Runtime without its CPU arena and memory patterns: less resident memory on a device.</param>
+    public static PyramidPackage Load(string folder, string publicKeyPem, int intraOpThreads = 0, bool leanMemory = false)
     {
         string dir = System.IO.Path.GetFullPath(folder);
         if (!Directory.Exists(dir)) throw new PackageException($"package folder not found: '{folder}'");
@@ -54,7 +55,7 @@ public sealed class PyramidPackage : IDisposable
             foreach (var scale in manifest.Scales)
             {
                 byte[] model = ReadVerified(dir, scale);
-                try { generators.Add(new OnnxGenerator(model, scale.Scale, intraOpThreads)); }
+                try { generators.Add(new OnnxGenerator(model, scale.Scale, intraOpThreads, leanMemory)); }
                 catch (OnnxRuntimeException e) { throw new PackageException($"{scale.File}: ONNX Runtime cannot load it: {e.Message.ReplaceLineEndings(" ")}"); }
             }
         }

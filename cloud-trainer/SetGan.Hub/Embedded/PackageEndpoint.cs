@@ -25,7 +25,12 @@ internal sealed partial class PackageEndpoint : IAsyncDisposable
     public static async Task<PackageEndpoint> StartAsync(string packagesFolder, int port, X509Certificate2 certificate, Serilog.ILogger log, CancellationToken ct)
     {
         Directory.CreateDirectory(packagesFolder);
-        var builder = WebApplication.CreateSlimBuilder();
+        // No configuration files to watch: by default the host watches appsettings*.json under the current
+        // folder, and a watcher there saw every SQLite write of a hub started in it (8 % of the hub's CPU).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = packagesFolder, Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         builder.Logging.ClearProviders(); // the hub logs through Serilog itself
         builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(port, listen => listen.UseHttps(certificate)));
         var app = builder.Build();
