@@ -106,7 +106,7 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             }
             catch (FormatException e) { errors.Add($"Agent:Link:ConnectionString: {e.Message}"); }
             if (o.PublicKey.Length == 0) errors.Add("Agent:PublicKey (--public-key) is required with a link: delivered packages are verified before they run");
-            if (!(o.Link.TokenMinutes is >= 1 and <= 525_600)) errors.Add($"Agent:Link:TokenMinutes {o.Link.TokenMinutes} is outside 1..525600");
+            if (!(o.Link.TokenMinutes is >= 0.05 and <= 525_600)) errors.Add($"Agent:Link:TokenMinutes {o.Link.TokenMinutes} is outside 0.05..525600");
             if (!(o.Link.MaxBackoffSeconds is >= 0.1 and <= 3600)) errors.Add($"Agent:Link:MaxBackoffSeconds {o.Link.MaxBackoffSeconds} is outside 0.1..3600");
             if (o.Link.SendBatch is < 1 or > 10_000) errors.Add($"Agent:Link:SendBatch {o.Link.SendBatch} is outside 1..10000");
         }

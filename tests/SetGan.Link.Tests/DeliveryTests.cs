@@ -88,3 +88,47 @@ public sealed class DeliveryTests
         Directory.GetFiles(images, "*-k0-*.png").Length.ShouldBeGreaterThan(0); // at the k the cloud set, not the default
     }
 }
+
+/// <summary>A new package is measured on the device at once, and the cloud gets the profile of exactly those generators.</summary>
+public sealed class ReprofilingTests
+{
+    [Fact]
+    public async Task A_delivered_package_is_profiled_and_its_energy_profile_reported()
+    {
+        await using var rig = await LinkRig.StartAsync();
+        rig.StartAgent(withPackage: false, "--Agent:ProfileNewPackages", "true", "--Agent:ProfileBatches", "2", "--Agent:ProfileBatchSeconds", "0.3",
+            "--Agent:ProfileIdleSeconds", "0.3", "--rate", "200");
+        var reference = rig.Hub.PublishPackage(rig.Package);
+        await rig.Hub.UpdateDesiredAsync(LinkRig.Device, new JsonObject
+        {
+            ["package"] = new JsonObject { ["url"] = reference.Url, ["sha256"] = reference.Sha256, ["signature"] = reference.Signature },
+        }, TestContext.Current.CancellationToken);
+
+        string? ModelsOfActive() => rig.Reported[TwinProperties.ActivePackage]?["modelsSha256"]?.GetValue<string>();
+        bool profiled = await rig.WaitForAsync(() =>
+            ModelsOfActive() is { } models && rig.Reported[TwinProperties.EnergyProfile]?["models_sha256"]?.GetValue<string>() == models, 90);
+
+        profiled.ShouldBeTrue(rig.Output);
+        var truncations = rig.Reported[TwinProperties.EnergyProfile]!["truncations"]!.AsArray();
+        truncations.Count.ShouldBe(TestPackages.Sizes.Count);
+        rig.Reported[TwinProperties.Status]!.GetValue<string>().ShouldBe("running");
+    }
+}
+
+/// <summary>SAS tokens expire; the agent reconnects with a fresh one before the hub drops it.</summary>
+public sealed class TokenRenewalTests
+{
+    [Fact]
+    public async Task The_agent_renews_its_token_before_it_expires_and_keeps_streaming()
+    {
+        await using var rig = await LinkRig.StartAsync();
+        rig.StartAgent(withPackage: true, "--Agent:Link:TokenMinutes", "0.06"); // 3.6 s tokens, renewed at 2.9 s
+        bool renewedTwice = await rig.WaitForAsync(() => System.Text.RegularExpressions.Regex.Matches(rig.Output, "fresh SAS token").Count >= 2, 30);
+        long before = rig.Hub.Telemetry.MessageCount(LinkRig.Device);
+        bool streaming = await rig.WaitForAsync(() => rig.Hub.Telemetry.MessageCount(LinkRig.Device) > before + 2, 30);
+
+        renewedTwice.ShouldBeTrue(rig.Output);
+        streaming.ShouldBeTrue(rig.Output);
+        rig.Output.ShouldNotContain("expired"); // never refused: the renewal comes first
+    }
+}
