@@ -59,4 +59,17 @@ public sealed class MethodTests
         (await rig.WaitForAsync(() => rig.Reported[TwinProperties.EnergyProfile] is JsonObject)).ShouldBeTrue(rig.Output);
         File.Exists(Path.Combine(rig.AgentData, "energy-profile.json")).ShouldBeTrue();
     }
+
+    [Fact]
+    public async Task Cloud_to_device_messages_reach_the_agent_with_their_properties()
+    {
+        await using var rig = await LinkRig.StartAsync();
+        rig.StartAgent(withPackage: true);
+        await rig.WaitForAsync(() => rig.ReportedIs(TwinProperties.ActiveK, k => k is not null)).ShouldBeTrueAsync(rig.Output);
+
+        await rig.Hub.SendCloudToDeviceAsync(LinkRig.Device, "hello pi"u8.ToArray(), new Dictionary<string, string> { ["purpose"] = "greeting" }, TestContext.Current.CancellationToken);
+
+        (await rig.WaitForAsync(() => rig.Output.Contains("Cloud-to-device message of 8 bytes"))).ShouldBeTrue(rig.Output);
+        rig.Output.ShouldContain("greeting");
+    }
 }
