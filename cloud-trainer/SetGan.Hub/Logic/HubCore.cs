@@ -50,7 +50,7 @@ internal sealed class HubCore
         switch (message)
         {
             case { Kind: TopicKind.Telemetry, Properties: { } properties }:
-                Telemetry(deviceId, properties, payload);
+                await TelemetryAsync(deviceId, properties, payload);
                 return PublishVerdict.Handled;
             case { Kind: TopicKind.TwinGet, Rid: { } rid }:
                 await SendJson(deviceId, topics.TwinResponse(200, rid), twins.Get(deviceId).ToDocument(), ct);
@@ -66,10 +66,10 @@ internal sealed class HubCore
         }
     }
 
-    private void Telemetry(string deviceId, IReadOnlyDictionary<string, string> properties, byte[] body)
+    private async Task TelemetryAsync(string deviceId, IReadOnlyDictionary<string, string> properties, byte[] body)
     {
         string? mid = properties.GetValueOrDefault(MessageProperties.MessageId);
-        var outcome = telemetry.Accept(deviceId, mid, properties, body);
+        var outcome = await telemetry.AcceptAsync(deviceId, mid, properties, body);
         if (outcome.Duplicate)
         {
             log.Debug("Message {Mid} from {Device} was received before; dropped", mid, deviceId);

@@ -25,12 +25,12 @@ public sealed partial class TelemetryStore
 
     internal sealed record Outcome(bool Duplicate, ImageRecord? Image = null);
 
-    /// <summary>Stores one message in one transaction: seen-id, then what its kind says to keep.</summary>
-    internal Outcome Accept(string device, string? mid, IReadOnlyDictionary<string, string> properties, byte[] body)
+    /// <summary>Stores one message (seen-id, then what its kind says to keep) in the next group commit; completes once committed.</summary>
+    internal Task<Outcome> AcceptAsync(string device, string? mid, IReadOnlyDictionary<string, string> properties, byte[] body)
     {
-        return db.InTransaction((c, tx) =>
+        return db.InBatchAsync((c, tx) =>
         {
-            if (mid is not null && c.Execute("INSERT OR IGNORE INTO messages_seen (device, mid, received) VALUES ($d, $m, $t)", tx,
+            if (mid is not null && c.ExecutePrepared("INSERT OR IGNORE INTO messages_seen (device, mid, received) VALUES ($d, $m, $t)", tx,
                     ("$d", device), ("$m", mid), ("$t", DateTimeOffset.UtcNow.ToString("O"))) == 0)
                 return new Outcome(Duplicate: true);
             string? kind = properties.GetValueOrDefault(MessageProperties.Kind);
@@ -49,7 +49,7 @@ public sealed partial class TelemetryStore
             log.Warning("Power batch {Mid} from {Device} is not a PowerBatch ({Reason}); dropped", mid, device, e.Message);
             return;
         }
-        c.Execute("""
+        c.ExecutePrepared("""
             INSERT INTO power_batches (device, mid, source, estimated, start, samples, thinned, body)
             VALUES ($d, $m, $s, $e, $f, $n, $th, $b)
             """, tx, ("$d", device), ("$m", mid), ("$s", batch.Source), ("$e", batch.Estimated ? 1 : 0),
