@@ -89,31 +89,38 @@ static int AgentMain(Args options)
     string dir = Directory.CreateTempSubdirectory("setgan-agent-bench-").FullName;
     string package = AgentBenchmark.WritePackage(dir, options.Sizes[0]);
     var window = TimeSpan.FromSeconds(20);
-    // Three configurations, alternated in each round: fast sensing and slow sensing (both with lean ONNX Runtime memory,
-    // the agent's default), and slow sensing with ONNX Runtime's arena and memory patterns (its speed-first default).
-    (double Rate, bool Lean)[] configurations = [(1000, true), (1, true), (1, false)];
-    Console.WriteLine($"agent: full-size pyramid ({options.Sizes[0]} px, SinGAN widths, random weights), k = N continuously, emulated INA219, {window.TotalSeconds:F0} s per run, {options.Rounds} rounds of {string.Join(", ", configurations.Select(c => $"{c.Rate} Hz {(c.Lean ? "lean" : "arena")}"))}");
-    Console.WriteLine($"{"rate Hz",8} {"ORT mem",8} {"start s",8} {"images/s",9} {"samples/s",10} {"RSS MB",7} {"peak MB",8}");
+    // An embedded hub in this process for the runs that stream: the agent's telemetry cost is then part of what it pays.
+    var hub = SetGan.Hub.EmbeddedHub.StartAsync(new SetGan.Hub.HubOptions { DataDir = Path.Combine(dir, "hub") }, Serilog.Core.Logger.None).GetAwaiter().GetResult();
+    hub.Devices.Add("bench");
+    string link = hub.ConnectionString("bench");
+    // Four configurations, alternated in each round: fast sensing, fast sensing streamed to the hub, and slow sensing
+    // (all with lean ONNX Runtime memory, the agent's default), and slow sensing with ONNX Runtime's arena and memory patterns.
+    (double Rate, bool Lean, bool Linked)[] configurations = [(1000, true, false), (1000, true, true), (1, true, false), (1, false, false)];
+    Console.WriteLine($"agent: full-size pyramid ({options.Sizes[0]} px, SinGAN widths, random weights), k = N continuously, emulated INA219, {window.TotalSeconds:F0} s per run, {options.Rounds} rounds of {string.Join(", ", configurations.Select(c => $"{c.Rate} Hz {(c.Lean ? "lean" : "arena")}{(c.Linked ? " streamed" : "")}"))}");
+    Console.WriteLine($"{"rate Hz",8} {"ORT mem",8} {"link",6} {"start s",8} {"images/s",9} {"samples/s",10} {"RSS MB",7} {"peak MB",8}");
     var runs = new List<AgentBenchmark.Run>();
     for (int round = 0; round < options.Rounds; round++)
-        foreach (var (rate, lean) in configurations)
+        foreach (var (rate, lean, linked) in configurations)
         {
-            var r = AgentBenchmark.Measure(dir, package, rate, lean, window, round);
+            var r = AgentBenchmark.Measure(dir, package, rate, lean, window, round, linked ? link : null);
             runs.Add(r);
-            Console.WriteLine($"{r.RateHz,8} {(lean ? "lean" : "arena"),8} {r.StartSeconds,8:F2} {r.ImagesPerSecond,9:F2} {r.SamplesPerSecond,10:F0} {r.RssKb / 1024.0,7:F0} {r.PeakRssKb / 1024.0,8:F0}");
+            Console.WriteLine($"{r.RateHz,8} {(lean ? "lean" : "arena"),8} {(linked ? "hub" : "-"),6} {r.StartSeconds,8:F2} {r.ImagesPerSecond,9:F2} {r.SamplesPerSecond,10:F0} {r.RssKb / 1024.0,7:F0} {r.PeakRssKb / 1024.0,8:F0}");
         }
-    double Images(double rate, bool lean) => runs.Where(r => r.RateHz == rate && r.LeanMemory == lean).Average(r => r.ImagesPerSecond);
-    double Rss(double rate, bool lean) => runs.Where(r => r.RateHz == rate && r.LeanMemory == lean).Average(r => r.RssKb) / 1024.0;
+    double Images(double rate, bool lean, bool linked = false) => runs.Where(r => r.RateHz == rate && r.LeanMemory == lean && r.Linked == linked).Average(r => r.ImagesPerSecond);
+    double Rss(double rate, bool lean) => runs.Where(r => r.RateHz == rate && r.LeanMemory == lean && !r.Linked).Average(r => r.RssKb) / 1024.0;
     double sensingCost = 1 - Images(1000, true) / Images(1, true), leanCost = 1 - Images(1, true) / Images(1, false);
+    double streamedCost = 1 - Images(1000, true, linked: true) / Images(1, true);
     Console.WriteLine($"sensing at 1000 Hz costs {sensingCost:P1} of the images per second of sensing at 1 Hz (same rounds, alternated)");
+    Console.WriteLine($"sensing at 1000 Hz and streaming power and images to the hub costs {streamedCost:P1} (the hub runs in the benchmark's process, on the same cores)");
     Console.WriteLine($"lean ONNX Runtime memory: {Rss(1, true):F0} MB against {Rss(1, false):F0} MB with the arena, costing {leanCost:P1} of the images per second");
     if (options.Json is { } json)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
-        File.WriteAllText(json, JsonSerializer.Serialize(new { maxSize = options.Sizes[0], runs, sensingCost, leanCost },
+        File.WriteAllText(json, JsonSerializer.Serialize(new { maxSize = options.Sizes[0], runs, sensingCost, streamedCost, leanCost },
             new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         Console.WriteLine($"wrote {json}");
     }
+    hub.DisposeAsync().AsTask().GetAwaiter().GetResult();
     Directory.Delete(dir, recursive: true);
     return 0;
 }
