@@ -39,6 +39,17 @@ public sealed class PyramidPackage : IDisposable
     }
 
     /// <param name="leanMemory">ONNX Runtime without its CPU arena and memory patterns: less resident memory on a device.</param>
+    /// <summary>The manifest alone, its signature verified: for the cloud, which plans with it and runs nothing.</summary>
+    public static PackageManifest ReadManifest(string folder, string publicKeyPem)
+    {
+        string dir = System.IO.Path.GetFullPath(folder);
+        if (!Directory.Exists(dir)) throw new PackageException($"package folder not found: '{folder}'");
+        byte[] manifestBytes = ReadRequired(dir, PackageWriter.ManifestFile);
+        if (!PackageSigning.Verify(manifestBytes, ReadRequired(dir, PackageWriter.SignatureFile), publicKeyPem))
+            throw new PackageException($"{PackageWriter.ManifestFile}: the signature does not verify with this public key (tampered, or signed by another key)");
+        return Parse(manifestBytes);
+    }
+
     public static PyramidPackage Load(string folder, string publicKeyPem, int intraOpThreads = 0, bool leanMemory = false)
     {
         string dir = System.IO.Path.GetFullPath(folder);
