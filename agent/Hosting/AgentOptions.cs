@@ -101,7 +101,7 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             {
                 var c = SetGan.Core.Link.DeviceConnectionString.Parse(o.Link.ConnectionString);
                 if (o.Device.Length > 0 && c.DeviceId != o.Device) errors.Add($"Agent:Link:ConnectionString is for device '{c.DeviceId}', not '{o.Device}'");
-                if (o.Link.Mode != Link.LinkModes.Mqtt && c.SharedAccessKey is null) errors.Add("Agent:Link:ConnectionString needs a SharedAccessKey in local and azure mode");
+                if (o.Link.Mode != Link.LinkModes.Mqtt && c.DeviceKey is null) errors.Add("Agent:Link:ConnectionString needs a SharedAccessKey (or a GroupKey) in local and azure mode");
                 if (c.CaFile is { } ca && !File.Exists(ca)) errors.Add($"Agent:Link:ConnectionString CaFile '{ca}' does not exist");
             }
             catch (FormatException e) { errors.Add($"Agent:Link:ConnectionString: {e.Message}"); }

@@ -68,7 +68,7 @@ public sealed class DeviceClient : IAsyncDisposable
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(60))
             .WithTimeout(TimeSpan.FromSeconds(15))
             .WithTlsOptions(tls => tls.UseTls().WithCertificateValidationHandler(e => ServerTrust.Accepts(connection, e.Certificate, e.SslPolicyErrors)));
-        if (connection.SharedAccessKey is { } key && mode != LinkModes.Mqtt)
+        if (connection.DeviceKey is { } key && mode != LinkModes.Mqtt)
         {
             var expiry = DateTimeOffset.UtcNow + tokenLifetime;
             builder.WithCredentials($"{connection.HostName}/{connection.DeviceId}/?api-version={ApiVersion}",

@@ -22,5 +22,6 @@ public static class SetGanCommandLine
         DemoCommand.Create(),
         HubCommands.Hub(),
         HubCommands.Devices(),
+        HubCommands.Fleet(),
     };
 }

@@ -43,6 +43,7 @@ public sealed class HubAdmin : IDisposable
     public static HubAdmin Open(string dataDir, Serilog.ILogger log) => new(dataDir, log);
 
     public DeviceRegistry Devices => stores.Devices;
+    public EnrollmentGroups Groups => stores.Groups;
     public TwinStore Twins => stores.Twins;
     public TelemetryStore Telemetry => stores.Telemetry;
 

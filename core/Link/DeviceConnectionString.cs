@@ -4,7 +4,8 @@ namespace SetGan.Core.Link;
 /// A device connection string, IoT Hub's format (HostName=...;DeviceId=...;SharedAccessKey=...;
 /// GatewayHostName=...) with our optional additions for hubs that are not Azure's:
 /// Port (default 8883), CertificateSha256 (pin the embedded hub's self-signed certificate),
-/// CaFile (trust a private CA, e.g. mosquitto's), and Username/Password (a plain MQTT broker).
+/// CaFile (trust a private CA, e.g. mosquitto's), Username/Password (a plain MQTT broker), and
+/// GroupKey (group enrollment: the device derives its own key, <see cref="GroupEnrollment"/>).
 /// </summary>
 public sealed record DeviceConnectionString
 {
@@ -17,6 +18,10 @@ public sealed record DeviceConnectionString
     public string? CaFile { get; init; }
     public string? Username { get; init; }
     public string? Password { get; init; }
+    public string? GroupKey { get; init; }
+
+    /// <summary>The key SAS tokens are signed with: the device's own, or the one derived from the group key and the device id.</summary>
+    public string? DeviceKey => SharedAccessKey ?? (GroupKey is { } g ? GroupEnrollment.DeviceKey(g, DeviceId) : null);
 
     /// <summary>Where to open the socket: the gateway when there is one, else the hub.</summary>
     public string ConnectHost => GatewayHostName ?? HostName;
@@ -43,13 +48,15 @@ public sealed record DeviceConnectionString
             CaFile = Maybe("CaFile"),
             Username = Maybe("Username"),
             Password = Maybe("Password"),
+            GroupKey = Maybe("GroupKey"),
         };
-        if (result.SharedAccessKey is null && result.Password is null)
-            throw new FormatException("connection string has neither SharedAccessKey (IoT Hub) nor Password (plain MQTT broker)");
-        if (result.SharedAccessKey is { } key)
+        if (result.SharedAccessKey is null && result.Password is null && result.GroupKey is null)
+            throw new FormatException("connection string has neither SharedAccessKey (IoT Hub), GroupKey (group enrollment) nor Password (plain MQTT broker)");
+        foreach (var (name, key) in new[] { ("SharedAccessKey", result.SharedAccessKey), ("GroupKey", result.GroupKey) })
         {
+            if (key is null) continue;
             try { Convert.FromBase64String(key); }
-            catch (FormatException) { throw new FormatException("connection string SharedAccessKey is not Base64"); }
+            catch (FormatException) { throw new FormatException($"connection string {name} is not Base64"); }
         }
         return result;
     }
@@ -64,6 +71,7 @@ public sealed record DeviceConnectionString
         if (CaFile is not null) parts.Add($"CaFile={CaFile}");
         if (Username is not null) parts.Add($"Username={Username}");
         if (Password is not null) parts.Add($"Password={Password}");
+        if (GroupKey is not null) parts.Add($"GroupKey={GroupKey}");
         return string.Join(';', parts);
     }
 }

@@ -35,6 +35,9 @@ public sealed class HubCommandTests : IDisposable
         var again = await SetGanProcess.RunAsync("devices", "add", "pi-01", "--data", Data);
         var disable = await SetGanProcess.RunAsync("devices", "disable", "pi-01", "--data", Data);
         var list = await SetGanProcess.RunAsync("devices", "list", "--data", Data);
+        var enroll = await SetGanProcess.RunAsync("fleet", "enroll", "--group", "pis", "--watts", "3.5", "--images-per-minute", "12", "--data", Data);
+        var enrollAgain = await SetGanProcess.RunAsync("fleet", "enroll", "--group", "pis", "--data", Data);
+        var badBudget = await SetGanProcess.RunAsync("fleet", "enroll", "--group", "pis", "--watts", "-1", "--data", Data);
         Process.Start("kill", ["-INT", hub.Id.ToString()])!.WaitForExit();
         await hub.WaitForExitAsync(TestContext.Current.CancellationToken);
 
@@ -49,5 +52,14 @@ public sealed class HubCommandTests : IDisposable
         list.Stdout.ShouldContain("pi-01");
         list.Stdout.ShouldContain("no");
         hub.ExitCode.ShouldBe(0);
+        enroll.ExitCode.ShouldBe(0, enroll.Stderr);
+        string envLine = enroll.Stdout.Split('\n').Single(l => l.StartsWith("SETGAN_Agent__Link__ConnectionString="));
+        var template = DeviceConnectionString.Parse(envLine["SETGAN_Agent__Link__ConnectionString=".Length..].Trim());
+        template.GroupKey.ShouldNotBeNull();
+        template.CertificateSha256.ShouldBe(cs.CertificateSha256);
+        enroll.Stdout.ShouldContain("\"watts\":3.5");
+        enrollAgain.Stdout.ShouldContain(template.GroupKey!); // the same group, the same key
+        badBudget.ExitCode.ShouldBe(1);
+        badBudget.Stderr.ShouldContain("budget.watts -1");
     }
 }

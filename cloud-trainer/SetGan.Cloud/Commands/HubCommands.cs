@@ -104,6 +104,46 @@ public static class HubCommands
         };
     }
 
+    public static Command Fleet()
+    {
+        var data = DataOption();
+        var group = new Option<string>("--group") { Description = "The enrollment group (made with a new key the first time).", Required = true };
+        var joules = new Option<double?>("--joules-per-image") { Description = "The group's budget for new devices: at most J joules per image." };
+        var watts = new Option<double?>("--watts") { Description = "The group's budget for new devices: average watts (with --images-per-minute)." };
+        var rate = new Option<double?>("--images-per-minute") { Description = "The group's image rate." };
+        var enroll = new Command("enroll",
+            "Group enrollment (IoT Hub DPS's symmetric-key scheme): prints what to put on every board's image. Each board uses its own " +
+            "device id; its key is derived from the group key and that id, and the hub registers it in the group, with the group's budget, on its first connection.")
+        {
+            group, data, joules, watts, rate,
+        };
+        enroll.SetAction((parse, cancel) => WithAdmin(parse.GetValue(data)!, admin =>
+        {
+            var endpoint = admin.Endpoint;
+            var g = admin.Groups.GetOrCreate(parse.GetValue(group)!);
+            var budget = new System.Text.Json.Nodes.JsonObject();
+            if (parse.GetValue(joules) is { } j) budget["joulesPerImage"] = j;
+            if (parse.GetValue(watts) is { } w) budget["watts"] = w;
+            if (parse.GetValue(rate) is { } r) budget["imagesPerMinute"] = r;
+            if (budget.Count > 0)
+            {
+                var desired = new System.Text.Json.Nodes.JsonObject { [TwinProperties.Budget] = budget };
+                if (DesiredConfig.Parse(desired, out var errors) is null) throw new ArgumentException(string.Join("; ", errors));
+                admin.Groups.SetDesired(g.Name, desired);
+                g = admin.Groups.Get(g.Name)!;
+            }
+            var template = new DeviceConnectionString
+            {
+                HostName = endpoint.HostName, DeviceId = "DEVICE_ID", GroupKey = g.GroupKey, Port = endpoint.MqttPort, CertificateSha256 = endpoint.CertificateSha256,
+            };
+            System.Console.WriteLine($"enrollment group {g.Name}; new devices start with desired properties {g.Desired.ToJsonString()}");
+            System.Console.WriteLine("put on every board's image (/etc/setgan-agent.env; replace DEVICE_ID with the board's own id, e.g. its serial number):");
+            System.Console.WriteLine($"SETGAN_Agent__Link__Mode=local");
+            System.Console.WriteLine($"SETGAN_Agent__Link__ConnectionString={template}");
+        }));
+        return new Command("fleet", "The fleet of devices: group enrollment.") { enroll };
+    }
+
     private static Task<int> WithAdmin(string folder, Action<HubAdmin> action) => CliErrors.Run(() =>
     {
         using var admin = HubAdmin.Open(folder, Serilog.Core.Logger.None);

@@ -19,11 +19,14 @@ public sealed partial class DeviceRegistry
     /// <summary>Raised after a device was removed or disabled, so transports can cut it off.</summary>
     internal event Action<string>? Revoked;
 
-    public DeviceIdentity Add(string deviceId)
+    public DeviceIdentity Add(string deviceId) => Add(deviceId, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+
+    /// <summary>Registers a device with a given key (a group-enrolled device's derived key).</summary>
+    internal DeviceIdentity Add(string deviceId, string key)
     {
-        if (!ValidId().IsMatch(deviceId))
+        if (!IsValidId(deviceId))
             throw new ArgumentException($"device id '{deviceId}' must be 1-128 of letters, digits, '-', '.', '_' or ':' (it becomes part of MQTT topics)", nameof(deviceId));
-        var device = new DeviceIdentity(deviceId, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        var device = new DeviceIdentity(deviceId, key);
         db.InTransaction((c, tx) =>
         {
             if (c.Query(tx, "SELECT 1 FROM devices WHERE id = $id", _ => 1, ("$id", deviceId)).Count > 0)
@@ -46,6 +49,7 @@ public sealed partial class DeviceRegistry
         bool removed = db.InTransaction((c, tx) =>
         {
             c.Execute("DELETE FROM twins WHERE device = $id", tx, ("$id", deviceId));
+            c.Execute("DELETE FROM group_members WHERE device = $id", tx, ("$id", deviceId));
             return c.Execute("DELETE FROM devices WHERE id = $id", tx, ("$id", deviceId)) > 0;
         });
         if (removed) Revoked?.Invoke(deviceId);
@@ -65,4 +69,6 @@ public sealed partial class DeviceRegistry
     // Letters, digits and a few marks: no '/', '+', '#' or '$', which would change the meaning of the device's topics.
     [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
     private static partial Regex ValidId();
+
+    public static bool IsValidId(string deviceId) => ValidId().IsMatch(deviceId);
 }

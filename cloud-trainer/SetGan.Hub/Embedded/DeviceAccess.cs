@@ -7,7 +7,7 @@ namespace SetGan.Hub;
 /// The client id is the device id, the user name '{host}/{device}/?api-version=...', the password a SAS
 /// token for '{host}/devices/{device}' signed with the device's key.
 /// </summary>
-internal sealed class DeviceAccess(DeviceRegistry devices, string hostName, TimeProvider time)
+internal sealed class DeviceAccess(DeviceRegistry devices, EnrollmentGroups groups, string hostName, TimeProvider time, Serilog.ILogger log)
 {
     /// <summary>Marks messages the hub itself injects for one device (no device id can contain '$').</summary>
     public const string HubSenderPrefix = "$hub/";
@@ -19,7 +19,12 @@ internal sealed class DeviceAccess(DeviceRegistry devices, string hostName, Time
     {
         if (string.IsNullOrEmpty(clientId)) return (Refusal.UnknownDevice, "the client id is empty (it must be the device id)");
         var device = devices.Get(clientId);
-        if (device is null) return (Refusal.UnknownDevice, $"device '{clientId}' is not registered");
+        if (device is null && !string.IsNullOrEmpty(password) && groups.TryEnroll(clientId, password, hostName, time.GetUtcNow()) is { } group)
+        {
+            log.Information("Device {Device} enrolled itself in group {Group}", clientId, group);
+            device = devices.Get(clientId);
+        }
+        if (device is null) return (Refusal.UnknownDevice, $"device '{clientId}' is not registered (nor signed with an enrollment group's key)");
         if (!device.Enabled) return (Refusal.UnknownDevice, $"device '{clientId}' is disabled");
         string expectedUser = $"{hostName}/{clientId}/";
         if (userName is null || !userName.StartsWith(expectedUser, StringComparison.Ordinal))

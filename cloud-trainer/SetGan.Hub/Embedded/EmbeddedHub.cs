@@ -34,7 +34,7 @@ public sealed partial class EmbeddedHub : IDeviceHub
         certificate = HubCertificate.LoadOrCreate(options.DataDir, options.HostName, log);
         CertificateSha256 = HubCertificate.Fingerprint(certificate);
         core = new HubCore(Devices, Twins, Telemetry, new Injector(this), options.MethodTimeout, log);
-        access = new DeviceAccess(Devices, options.HostName, options.Time);
+        access = new DeviceAccess(Devices, stores.Groups, options.HostName, options.Time, log);
         Devices.Revoked += Revoke;
     }
 
@@ -61,6 +61,7 @@ public sealed partial class EmbeddedHub : IDeviceHub
     public int HttpsPort => packages?.Port ?? 0;
     public string CertificateSha256 { get; }
     public DeviceRegistry Devices => stores.Devices;
+    public EnrollmentGroups Groups => stores.Groups;
     public TwinStore Twins => stores.Twins;
     public TelemetryStore Telemetry => stores.Telemetry;
     private string PackagesFolder => Path.Combine(options.DataDir, "packages");

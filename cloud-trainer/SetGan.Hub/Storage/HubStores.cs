@@ -10,12 +10,14 @@ internal sealed class HubStores : IDisposable
         Devices = new DeviceRegistry(Database);
         Twins = new TwinStore(Database, Devices);
         Telemetry = new TelemetryStore(Database, Path.Combine(dataDir, "images"), log);
+        Groups = new EnrollmentGroups(Database, Devices, Twins);
     }
 
     public HubDatabase Database { get; }
     public DeviceRegistry Devices { get; }
     public TwinStore Twins { get; }
     public TelemetryStore Telemetry { get; }
+    public EnrollmentGroups Groups { get; }
 
     public void Dispose() => Database.Dispose();
 }

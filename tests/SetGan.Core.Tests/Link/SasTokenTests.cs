@@ -37,3 +37,22 @@ public sealed class SasTokenTests
         SasToken.Validate("password", Resource, Key, Now)!.ShouldContain("not a SharedAccessSignature");
     }
 }
+
+public sealed class GroupEnrollmentTests
+{
+    [Fact]
+    public void A_device_key_is_the_DPS_derivation_of_the_group_key_and_the_registration_id()
+    {
+        // Computed independently (Python hmac): Base64(HMAC-SHA256(Base64Decode(group key), "pi-0042")).
+        GroupEnrollment.DeviceKey("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "pi-0042").ShouldBe("cpezNGUXBV9UvIwda5rS1aM5rO0llQbPNk/qiiMSbHg=");
+    }
+
+    [Fact]
+    public void A_connection_string_with_a_group_key_signs_with_the_derived_key()
+    {
+        string group = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        var cs = DeviceConnectionString.Parse($"HostName=hub;DeviceId=pi-0042;GroupKey={group}");
+        cs.DeviceKey.ShouldBe(GroupEnrollment.DeviceKey(group, "pi-0042"));
+        DeviceConnectionString.Parse(cs.ToString()).ShouldBe(cs);
+    }
+}
