@@ -58,9 +58,9 @@ public sealed class LinkService(IOptions<AgentOptions> options, AgentRuntime run
             {
                 // Each connection gets a fresh backoff: after a good session the first retry is quick again.
                 var began = time.GetUtcNow();
-                await reconnect.ExecuteAsync(async ct => await SessionAsync(connection, o, methods, ct), stopping);
+                bool renewing = await reconnect.ExecuteAsync(async ct => await SessionAsync(connection, o, methods, ct), stopping);
                 // A hub that accepts the connection and then fails it at once must not be hammered either.
-                shortSessions = time.GetUtcNow() - began < TimeSpan.FromSeconds(10) ? shortSessions + 1 : 0;
+                shortSessions = !renewing && time.GetUtcNow() - began < TimeSpan.FromSeconds(10) ? shortSessions + 1 : 0;
                 if (shortSessions > 1)
                 {
                     double seconds = Math.Min(o.Link.MaxBackoffSeconds, 0.25 * Math.Pow(2, shortSessions)) * (0.5 + Random.Shared.NextDouble() / 2);
@@ -72,8 +72,8 @@ public sealed class LinkService(IOptions<AgentOptions> options, AgentRuntime run
         finally { runtime.Outbox.Enqueued -= Wake; }
     }
 
-    /// <summary>One connection, from connect to its end: throws when it cannot connect (the retry backs off), returns when it ends.</summary>
-    private async Task SessionAsync(Core.Link.DeviceConnectionString connection, AgentOptions o, DeviceMethods methods, CancellationToken stopping)
+    /// <summary>One connection, from connect to its end: throws when it cannot connect (the retry backs off), returns when it ends (true: to renew the token).</summary>
+    private async Task<bool> SessionAsync(Core.Link.DeviceConnectionString connection, AgentOptions o, DeviceMethods methods, CancellationToken stopping)
     {
         await using var client = new DeviceClient(connection, o.Link.Mode, log);
         var desiredPatches = Channel.CreateUnbounded<(JsonObject Patch, long Version)>();
@@ -97,18 +97,20 @@ public sealed class LinkService(IOptions<AgentOptions> options, AgentRuntime run
                 if (lost.Task.IsCompleted)
                 {
                     log.Warning("Connection to {Host} lost ({Reason}); reconnecting", connection.ConnectHost, lost.Task.Result);
-                    return;
+                    return false;
                 }
                 if (client.TokenExpiry is not null && time.GetUtcNow() >= renewAt)
                 {
                     log.Information("Reconnecting with a fresh SAS token before the current one expires at {Expiry:O}", client.TokenExpiry);
-                    return;
+                    return true;
                 }
                 while (desiredPatches.Reader.TryRead(out var patch)) await twin.PatchAsync(client, patch.Patch, patch.Version, stopping);
                 int sent = await Sender!.SendAsync(client, o.Link.SendBatch, stopping);
                 if (sent > 0) continue;
                 // Nothing to send: wait for a new message, a desired patch, the connection's end, or a short poll.
-                var wake = outboxSignal.WaitAsync(TimeSpan.FromSeconds(1), stopping);
+                var untilRenewal = renewAt - time.GetUtcNow();
+                var nap = untilRenewal < TimeSpan.FromSeconds(1) ? (untilRenewal > TimeSpan.Zero ? untilRenewal : TimeSpan.Zero) : TimeSpan.FromSeconds(1);
+                var wake = outboxSignal.WaitAsync(nap, stopping);
                 await Task.WhenAny(wake, lost.Task, desiredPatches.Reader.WaitToReadAsync(stopping).AsTask());
             }
         }
@@ -118,6 +120,7 @@ public sealed class LinkService(IOptions<AgentOptions> options, AgentRuntime run
             log.Warning("Connection to {Host} lost ({Reason}); reconnecting", connection.ConnectHost, e.Message);
         }
         finally { IsConnected = false; }
+        return false;
     }
 
     private void Wake()

@@ -122,8 +122,8 @@ public sealed class TokenRenewalTests
     public async Task The_agent_renews_its_token_before_it_expires_and_keeps_streaming()
     {
         await using var rig = await LinkRig.StartAsync();
-        rig.StartAgent(withPackage: true, "--Agent:Link:TokenMinutes", "0.06"); // 3.6 s tokens, renewed at 2.9 s
-        bool renewedTwice = await rig.WaitForAsync(() => System.Text.RegularExpressions.Regex.Matches(rig.Output, "fresh SAS token").Count >= 2, 30);
+        rig.StartAgent(withPackage: true, "--Agent:Link:TokenMinutes", "0.1"); // 6 s tokens, renewed at 4.8 s
+        bool renewedTwice = await rig.WaitForAsync(() => System.Text.RegularExpressions.Regex.Matches(rig.Output, "fresh SAS token").Count >= 2, 45);
         long before = rig.Hub.Telemetry.MessageCount(LinkRig.Device);
         bool streaming = await rig.WaitForAsync(() => rig.Hub.Telemetry.MessageCount(LinkRig.Device) > before + 2, 30);
 
