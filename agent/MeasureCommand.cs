@@ -13,17 +13,17 @@ public static class MeasureCommand
     public static int Run(AgentOptions o, string? output)
     {
         if (o.Package.Length == 0) { Console.Error.WriteLine("error: --measure needs --package and --public-key"); return 1; }
-        string path = output ?? Path.Combine(o.DataDir, "energy-profile.json");
+        string path = output ?? o.EnergyProfilePath;
         using var log = new LoggerConfiguration().WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}").CreateLogger();
         try
         {
             var profile = DeviceProfiles.Load(o.Profile);
-            using var package = PyramidPackage.Load(o.Package, File.ReadAllText(o.PublicKey), o.OrtThreads > 0 ? o.OrtThreads : profile.OnnxRuntimeThreads, o.OrtLeanMemory);
+            using var package = PyramidPackage.Load(o.Package, File.ReadAllText(o.PublicKey), o.OrtThreadsFor(profile), o.OrtLeanMemory);
             using var sampler = new PowerSampler(PowerSensors.Create(profile, o.Sensor), o.SampleRateHz, log);
             sampler.Start();
             log.Information("Measuring k = 0..{N} of {Package} with {Sensor}{Estimated}", package.FinestScale, package.Path, sampler.Sensor.Name,
                 sampler.Sensor.IsEstimate ? " (an estimate: the profile will say so)" : "");
-            var measured = new EnergyProfiler(sampler, log).Profile(package, o.Device, new ProfilerSettings(), CancellationToken.None);
+            var measured = new EnergyProfiler(sampler, log).Profile(package, o.Device, o.ProfilerSettings(), CancellationToken.None);
             TruncationEnergy.SaveMeasured(measured, path);
             Console.WriteLine($"energy profile ({(measured.Estimated ? "estimated" : "measured")}) written to {Path.GetFullPath(path)}");
             return 0;

@@ -44,7 +44,7 @@ public static class SelfTest
         else
             checks.Add(Try("package", () =>
             {
-                using var package = PyramidPackage.Load(o.Package, File.ReadAllText(o.PublicKey), o.OrtThreads > 0 ? o.OrtThreads : profile?.OnnxRuntimeThreads ?? 0, o.OrtLeanMemory);
+                using var package = PyramidPackage.Load(o.Package, File.ReadAllText(o.PublicKey), o.OrtThreadsFor(profile), o.OrtLeanMemory);
                 var clock = Stopwatch.StartNew();
                 var image = package.Generate(package.FinestScale, seed: 1);
                 double ms = clock.Elapsed.TotalMilliseconds;

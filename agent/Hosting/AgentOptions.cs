@@ -1,6 +1,7 @@
 using SetGan.Core.Link;
 using Microsoft.Extensions.Options;
 using SetGan.Agent.Power;
+using SetGan.Agent.Profiling;
 using SetGan.Core.Energy;
 
 namespace SetGan.Agent.Hosting;
@@ -61,6 +62,15 @@ public sealed class AgentOptions
     public double ProfileBatchSeconds { get; set; } = 1.0;
     public double ProfileIdleSeconds { get; set; } = 3.0;
     public bool ProfileNewPackages { get; set; } = true;
+
+    /// <summary>How long the profiler measures, from the settings above (the `profile` method, new packages and --measure alike).</summary>
+    public ProfilerSettings ProfilerSettings() => new(ProfileBatches, ProfileBatchSeconds, IdleSeconds: ProfileIdleSeconds);
+
+    /// <summary>Where the measured energy profile is kept, reported from and written by --measure.</summary>
+    public string EnergyProfilePath => Path.Combine(DataDir, "energy-profile.json");
+
+    /// <summary>ONNX Runtime intra-op threads: the configured number, else the board profile's.</summary>
+    public int OrtThreadsFor(DeviceProfile? profile) => OrtThreads > 0 ? OrtThreads : profile?.OnnxRuntimeThreads ?? 0;
 }
 
 /// <summary>Checks the configuration at start and says exactly what is wrong, before anything runs.</summary>

@@ -16,7 +16,7 @@ public sealed class AgentRuntime : IDisposable
         Profile = DeviceProfiles.Load(o.Profile);
         Outbox = new Outbox.Outbox(Path.Combine(o.DataDir, "outbox.db"), (long)(o.OutboxQuotaMb * 1024 * 1024), log);
         Sampler = new PowerSampler(PowerSensors.Create(Profile, o.Sensor), o.SampleRateHz, log, time);
-        OrtThreads = o.OrtThreads > 0 ? o.OrtThreads : Profile.OnnxRuntimeThreads;
+        OrtThreads = o.OrtThreadsFor(Profile);
         OrtLeanMemory = o.OrtLeanMemory;
         Connection = o.Link.Mode == LinkModes.None ? null : DeviceConnectionString.Parse(o.Link.ConnectionString);
         var downloads = new SocketsHttpHandler();

@@ -29,7 +29,7 @@ public sealed class DeviceMethods(AgentRuntime runtime, DeviceControl control, G
                 if (config?.Budget is not { } budget) return Error(400, string.Join("; ", errors.DefaultIfEmpty("payload must be {\"watts\"|\"joulesPerImage\"|\"imagesPerMinute\": number}")));
                 if (await control.ApplyAsync(null, null, null, budget, ct) is { } refused) return Error(400, refused);
                 await twin.ReportAsync(client, ct);
-                return (200, ReportedState.Of(control.Config, runtime, twin.Status, null, null)[TwinProperties.ActiveBudget]!.DeepClone());
+                return (200, control.Config.Budget.ToJson());
             case Generate:
                 int count = payload?["count"] is JsonValue c && c.TryGetValue(out int n) ? n : 1;
                 int? k = payload?["k"] is JsonValue kv && kv.TryGetValue(out int kk) ? kk : null;

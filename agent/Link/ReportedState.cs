@@ -22,10 +22,7 @@ public static class ReportedState
         [TwinProperties.ActivePackage] = config.Package is { } p
             ? new JsonObject { ["sha256"] = config.PackageSha256, ["scales"] = p.FinestScale + 1, ["modelsSha256"] = p.Manifest.ModelsSha256() }
             : null,
-        [TwinProperties.ActiveBudget] = new JsonObject
-        {
-            ["watts"] = config.Budget.Watts, ["joulesPerImage"] = config.Budget.JoulesPerImage, ["imagesPerMinute"] = config.Budget.ImagesPerMinute,
-        },
+        [TwinProperties.ActiveBudget] = config.Budget.ToJson(),
         [TwinProperties.DesiredVersion] = desiredVersion,
         [TwinProperties.Rejected] = rejected is { } r ? new JsonObject { ["version"] = r.Version, ["reason"] = r.Reason } : null,
     };

@@ -17,15 +17,7 @@ public static class ServerTrust
         byte[] der = presented.GetRawCertData();
         if (connection.CertificateSha256 is { } pin)
             return string.Equals(Convert.ToHexStringLower(SHA256.HashData(der)), pin, StringComparison.OrdinalIgnoreCase);
-        if (connection.CaFile is { } caFile)
-        {
-            using var certificate = X509CertificateLoader.LoadCertificate(der);
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.ImportFromPemFile(caFile);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return chain.Build(certificate) && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0;
-        }
+        if (connection.CaFile is { } caFile) return CertificateTrust.ChainsTo(CertificateTrust.Roots(caFile), presented, errors);
         return errors == SslPolicyErrors.None;
     }
 }

@@ -24,7 +24,6 @@ public sealed class TwinHandler(AgentOptions options, AgentRuntime runtime, Devi
     private string status = "starting";
     private EnergyProfile? energy = LoadEnergy(options);
 
-    public string EnergyProfilePath => Path.Combine(options.DataDir, "energy-profile.json");
     public string Status => status;
 
     /// <summary>The full twin from a GET (connect and reconnect): replaces the desired copy, applies it, reports everything.</summary>
@@ -54,7 +53,7 @@ public sealed class TwinHandler(AgentOptions options, AgentRuntime runtime, Devi
     public async Task<EnergyProfile> ProfileAsync(DeviceClient? client, CancellationToken ct)
     {
         var package = control.Config.Package ?? throw new InvalidOperationException("no package runs yet: nothing to profile");
-        var settings = new ProfilerSettings(options.ProfileBatches, options.ProfileBatchSeconds, IdleSeconds: options.ProfileIdleSeconds);
+        var settings = options.ProfilerSettings();
         status = "profiling";
         if (client is { IsConnected: true }) await ReportAsync(client, ct);
         await control.Cpu.WaitAsync(ct);
@@ -65,7 +64,7 @@ public sealed class TwinHandler(AgentOptions options, AgentRuntime runtime, Devi
             control.Cpu.Release();
             status = "running";
         }
-        TruncationEnergy.SaveMeasured(profile, EnergyProfilePath);
+        TruncationEnergy.SaveMeasured(profile, options.EnergyProfilePath);
         energy = profile;
         log.Information("Energy profile of {Count} truncations stored ({Kind})", profile.Truncations.Count, profile.Estimated ? "estimated" : "measured");
         if (client is { IsConnected: true }) await ReportAsync(client, ct, withEnergy: true);
@@ -143,7 +142,7 @@ public sealed class TwinHandler(AgentOptions options, AgentRuntime runtime, Devi
 
     private static EnergyProfile? LoadEnergy(AgentOptions o)
     {
-        string path = Path.Combine(o.DataDir, "energy-profile.json");
+        string path = o.EnergyProfilePath;
         try { return File.Exists(path) ? TruncationEnergy.LoadMeasured(path) : null; }
         catch (ProfileException) { return null; }
     }

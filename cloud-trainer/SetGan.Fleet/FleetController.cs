@@ -82,9 +82,9 @@ public sealed class FleetController : IDisposable
             if (!force && current?.K == decision.K) return decision;
             var patch = new JsonObject { [TwinProperties.K] = decision.K };
             if (package is not null)
-                patch[TwinProperties.Package] = new JsonObject { ["url"] = package.Url, ["sha256"] = package.Sha256, ["signature"] = package.Signature };
+                patch[TwinProperties.Package] = package.ToJson();
             if (budget is not null)
-                patch[TwinProperties.Budget] = new JsonObject { ["watts"] = budget.Watts, ["joulesPerImage"] = budget.JoulesPerImage, ["imagesPerMinute"] = budget.ImagesPerMinute };
+                patch[TwinProperties.Budget] = budget.ToJson();
             await hub.UpdateDesiredAsync(deviceId, patch, ct);
             decisions[deviceId] = decision;
             log.Information("k* = {K} for {Device} ({Energy} energy, budget {Budget}): {Reason}", decision.K, deviceId,

@@ -1,7 +1,6 @@
 using SetGan.Core.Energy;
 using SetGan.Core.Link;
 using SetGan.Core.Packaging;
-using SetGan.Core.Pyramid;
 
 namespace SetGan.Fleet;
 
@@ -46,9 +45,6 @@ public static class KStarPlanner
         if (measured is not null && string.Equals(measured.ModelsSha256, models, StringComparison.OrdinalIgnoreCase))
             return TruncationEnergy.FromMeasured(measured, models, n);
         if (board is null) throw new ProfileException("the device reported neither an energy profile for this package nor a board profile to estimate from");
-        var flops = Enumerable.Range(0, n)
-            .Select(k => GeneratorFlops.Truncation(manifest.Scales.Take(k + 1).Select(s => (new ScaleSize(s.Width, s.Height), s.Nfc))))
-            .ToList();
-        return TruncationEnergy.Estimate(board, flops);
+        return TruncationEnergy.Estimate(board, Enumerable.Range(0, n).Select(manifest.Flops).ToList());
     }
 }

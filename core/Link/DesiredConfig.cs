@@ -5,13 +5,21 @@ using System.Text.RegularExpressions;
 namespace SetGan.Core.Link;
 
 /// <summary>Where the agent fetches a package: HTTPS URL, SHA-256 of the archive, and the manifest's signature.</summary>
-public sealed record PackageReference(string Url, string Sha256, string Signature);
+public sealed record PackageReference(string Url, string Sha256, string Signature)
+{
+    /// <summary>As the desired properties carry it (what <see cref="DesiredConfig.Parse"/> reads).</summary>
+    public JsonObject ToJson() => new() { ["url"] = Url, ["sha256"] = Sha256, ["signature"] = Signature };
+}
 
 /// <summary>
 /// The energy budget the cloud sets: an average power to duty-cycle to, a joules-per-image ceiling
 /// (what the cloud chose k by; the agent reports against it), and the schedule.
 /// </summary>
-public sealed record BudgetSettings(double? Watts, double? JoulesPerImage, double ImagesPerMinute);
+public sealed record BudgetSettings(double? Watts, double? JoulesPerImage, double ImagesPerMinute)
+{
+    /// <summary>As the twin carries it, desired and reported (what <see cref="DesiredConfig.Parse"/> reads); an absent limit is null.</summary>
+    public JsonObject ToJson() => new() { ["watts"] = Watts, ["joulesPerImage"] = JoulesPerImage, ["imagesPerMinute"] = ImagesPerMinute };
+}
 
 /// <summary>
 /// The desired properties the agent acts on (twin names in <see cref="TwinProperties"/>):

@@ -30,6 +30,10 @@ public sealed record PackageManifest
     /// </summary>
     public string ModelsSha256() =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(string.Join("\n", Scales.Select(s => s.Sha256.ToLowerInvariant())))));
+
+    /// <summary>FLOPs of one image from G_0..G_k (the device runs them; the cloud estimates energy from them).</summary>
+    public double Flops(int k) =>
+        Pyramid.GeneratorFlops.Truncation(Scales.Take(k + 1).Select(s => (new Pyramid.ScaleSize(s.Width, s.Height), s.Nfc)));
 }
 
 public sealed record PackageScale

@@ -35,7 +35,7 @@ public sealed class PyramidPackage : IDisposable
     public double Flops(int k)
     {
         CheckK(k);
-        return GeneratorFlops.Truncation(Manifest.Scales.Take(k + 1).Select(s => (new ScaleSize(s.Width, s.Height), s.Nfc)));
+        return Manifest.Flops(k);
     }
 
     /// <param name="leanMemory">ONNX Runtime without its CPU arena and memory patterns: less resident memory on a device.</param>

@@ -10,7 +10,7 @@ public sealed class DeliveryTests
 {
     private static JsonObject Desired(PackageReference p, int? k = null) => new()
     {
-        ["package"] = new JsonObject { ["url"] = p.Url, ["sha256"] = p.Sha256, ["signature"] = p.Signature },
+        ["package"] = p.ToJson(),
         ["k"] = k,
     };
 
@@ -101,7 +101,7 @@ public sealed class ReprofilingTests
         var reference = rig.Hub.PublishPackage(rig.Package);
         await rig.Hub.UpdateDesiredAsync(LinkRig.Device, new JsonObject
         {
-            ["package"] = new JsonObject { ["url"] = reference.Url, ["sha256"] = reference.Sha256, ["signature"] = reference.Signature },
+            ["package"] = reference.ToJson(),
         }, TestContext.Current.CancellationToken);
 
         string? ModelsOfActive() => rig.Reported[TwinProperties.ActivePackage]?["modelsSha256"]?.GetValue<string>();

@@ -9,17 +9,7 @@ internal static class BrokerTls
     public static Func<X509Certificate?, X509Chain?, SslPolicyErrors, bool> Validator(string? caFile)
     {
         if (caFile is null) return (_, _, errors) => errors == SslPolicyErrors.None;
-        var ca = X509CertificateLoader.LoadCertificateFromFile(caFile);
-        return (certificate, _, errors) =>
-        {
-            if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
-                return false;
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(ca);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-            return chain.Build(leaf);
-        };
+        var roots = SetGan.Core.Link.CertificateTrust.Roots(caFile);
+        return (certificate, _, errors) => SetGan.Core.Link.CertificateTrust.ChainsTo(roots, certificate, errors);
     }
 }
