@@ -22,7 +22,7 @@ public static class KStarPlanner
         int n = manifest.Scales.Count;
         if (budget is null || (budget.JoulesPerImage is null && (budget.Watts is null || budget.ImagesPerMinute <= 0)))
             return new KStarDecision(n - 1, true, null, "none", "no energy budget: the whole pyramid");
-        var energy = Energy(manifest, measured, board);
+        var energy = EnergyPerK(manifest, measured, board);
         double idle = measured?.IdleWatts ?? board?.IdleWatts.Value ?? 0;
         var quality = manifest.Quality?.ToDictionary(q => q.K);
         var options = energy.Select(e => new TruncationOption(e, quality?.GetValueOrDefault(e.K)?.Ssim, quality?.GetValueOrDefault(e.K)?.Swd)).ToList();
@@ -38,7 +38,8 @@ public static class KStarPlanner
         return new KStarDecision(tightest.Choice.K!.Value, true, source, tightest.Budget.Describe(), tightest.Choice.Reason);
     }
 
-    private static IReadOnlyList<TruncationEnergy> Energy(PackageManifest manifest, EnergyProfile? measured, DeviceProfile? board)
+    /// <summary>Energy per image of every k on this device: measured for these generators when it reported them, else estimated from its board.</summary>
+    public static IReadOnlyList<TruncationEnergy> EnergyPerK(PackageManifest manifest, EnergyProfile? measured, DeviceProfile? board)
     {
         int n = manifest.Scales.Count;
         string models = manifest.ModelsSha256();

@@ -50,6 +50,15 @@ public sealed class PyramidPackage : IDisposable
         return Parse(manifestBytes);
     }
 
+    /// <summary>The manifest with its signature and every generator file's size and SHA-256 checked, without loading a model.</summary>
+    public static PackageManifest Verify(string folder, string publicKeyPem)
+    {
+        var manifest = ReadManifest(folder, publicKeyPem);
+        string dir = System.IO.Path.GetFullPath(folder);
+        foreach (var scale in manifest.Scales) ReadVerified(dir, scale);
+        return manifest;
+    }
+
     public static PyramidPackage Load(string folder, string publicKeyPem, int intraOpThreads = 0, bool leanMemory = false)
     {
         string dir = System.IO.Path.GetFullPath(folder);

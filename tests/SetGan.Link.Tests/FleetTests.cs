@@ -87,11 +87,11 @@ public sealed class FleetControllerTests
             .ShouldBeTrue(rig.Output);
 
         var tight = await fleet.SetBudgetAsync(LinkRig.Device, new BudgetSettings(null, 1e-6, 60), ct);
-        tight.Feasible.ShouldBeFalse();
+        tight.ShouldNotBeNull().Feasible.ShouldBeFalse();
         (await rig.WaitForAsync(() => rig.ReportedIs(TwinProperties.ActiveK, k => k?.GetValue<int>() == 0))).ShouldBeTrue(rig.Output);
 
         var loose = await fleet.SetBudgetAsync(LinkRig.Device, new BudgetSettings(null, 1e6, 60), ct);
-        loose.K.ShouldBe(n);
+        loose.ShouldNotBeNull().K.ShouldBe(n);
         (await rig.WaitForAsync(() => rig.ReportedIs(TwinProperties.ActiveK, k => k?.GetValue<int>() == n))).ShouldBeTrue(rig.Output);
         rig.Reported[TwinProperties.ActiveBudget]!["joulesPerImage"]!.GetValue<double>().ShouldBe(1e6);
         fleet.Decisions[LinkRig.Device].K.ShouldBe(n);

@@ -24,7 +24,8 @@ public static class CliErrors
             return Interrupted;
         }
         catch (Exception e) when (e is ImageLoadException or CheckpointException or PackageException or ProfileException or ArgumentException or ArgumentOutOfRangeException or FormatException
-                                       or InvalidOperationException or IOException or UnauthorizedAccessException or KeyNotFoundException)
+                                       or InvalidOperationException or IOException or UnauthorizedAccessException or KeyNotFoundException
+                                       or SetGan.Fleet.Client.FleetApiException)
         {
             Error(e.Message);
             return Failure;

@@ -141,7 +141,9 @@ public static class HubCommands
             System.Console.WriteLine($"SETGAN_Agent__Link__Mode=local");
             System.Console.WriteLine($"SETGAN_Agent__Link__ConnectionString={template}");
         }));
-        return new Command("fleet", "The fleet of devices: group enrollment.") { enroll };
+        var fleet = new Command("fleet", "The fleet: the service (hub, k* per device, dashboard), budgets, deployments, group enrollment.") { enroll };
+        foreach (var command in FleetCommands.All()) fleet.Subcommands.Add(command);
+        return fleet;
     }
 
     private static Task<int> WithAdmin(string folder, Action<HubAdmin> action) => CliErrors.Run(() =>

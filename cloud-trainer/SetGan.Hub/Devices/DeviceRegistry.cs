@@ -50,6 +50,7 @@ public sealed partial class DeviceRegistry
         {
             c.Execute("DELETE FROM twins WHERE device = $id", tx, ("$id", deviceId));
             c.Execute("DELETE FROM group_members WHERE device = $id", tx, ("$id", deviceId));
+            c.Execute("DELETE FROM device_tags WHERE device = $id", tx, ("$id", deviceId));
             return c.Execute("DELETE FROM devices WHERE id = $id", tx, ("$id", deviceId)) > 0;
         });
         if (removed) Revoked?.Invoke(deviceId);
@@ -63,6 +64,33 @@ public sealed partial class DeviceRegistry
         if (changed == 0) throw new KeyNotFoundException($"device '{deviceId}' is not registered");
         if (!enabled) Revoked?.Invoke(deviceId);
     }
+
+    /// <summary>
+    /// The operator's labels for a device (IoT Hub's twin tags, reduced to names), plus the enrollment group it
+    /// joined: `setgan fleet budget --tag T` and `deploy --tag T` address every device carrying T.
+    /// </summary>
+    public IReadOnlyList<string> Tags(string deviceId) =>
+        db.Read(c => c.Query("SELECT tag FROM device_tags WHERE device = $id UNION SELECT grp FROM group_members WHERE device = $id ORDER BY 1",
+            r => r.GetString(0), ("$id", deviceId)));
+
+    /// <summary>The devices carrying a tag (or enrolled in a group of that name).</summary>
+    public IReadOnlyList<string> Tagged(string tag) =>
+        db.Read(c => c.Query("SELECT device FROM device_tags WHERE tag = $t UNION SELECT device FROM group_members WHERE grp = $t ORDER BY 1",
+            r => r.GetString(0), ("$t", tag)));
+
+    public void AddTag(string deviceId, string tag)
+    {
+        if (!IsValidId(tag)) throw new ArgumentException($"tag '{tag}' must be 1-128 of letters, digits, '-', '.', '_' or ':'", nameof(tag));
+        db.InTransaction((c, tx) =>
+        {
+            if (c.Query(tx, "SELECT 1 FROM devices WHERE id = $id", _ => 1, ("$id", deviceId)).Count == 0)
+                throw new KeyNotFoundException($"device '{deviceId}' is not registered");
+            c.Execute("INSERT OR IGNORE INTO device_tags (device, tag) VALUES ($id, $t)", tx, ("$id", deviceId), ("$t", tag));
+        });
+    }
+
+    public bool RemoveTag(string deviceId, string tag) =>
+        db.InTransaction((c, tx) => c.Execute("DELETE FROM device_tags WHERE device = $id AND tag = $t", tx, ("$id", deviceId), ("$t", tag)) > 0);
 
     private static DeviceIdentity Row(Microsoft.Data.Sqlite.SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetInt64(2) != 0);
 

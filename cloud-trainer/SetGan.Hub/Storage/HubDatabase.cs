@@ -100,6 +100,7 @@ internal sealed class HubDatabase : IDisposable
         CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY, primary_key TEXT NOT NULL, enabled INTEGER NOT NULL, created TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS enrollment_groups (name TEXT PRIMARY KEY, group_key TEXT NOT NULL, desired TEXT NOT NULL, created TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS group_members (device TEXT PRIMARY KEY, grp TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS device_tags (device TEXT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (device, tag));
         CREATE TABLE IF NOT EXISTS twins (device TEXT PRIMARY KEY, desired TEXT NOT NULL, desired_version INTEGER NOT NULL,
             reported TEXT NOT NULL, reported_version INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS messages_seen (device TEXT NOT NULL, mid TEXT NOT NULL, received TEXT NOT NULL, PRIMARY KEY (device, mid));

@@ -1,0 +1,105 @@
+using System.Text.Json.Nodes;
+using SetGan.Core.Energy;
+using SetGan.Core.Link;
+using SetGan.Hub;
+
+namespace SetGan.Fleet.Service;
+
+/// <summary>One row of the fleet: what the device is, what it reported, what it was told, and its power now.</summary>
+public sealed record DeviceView(
+    string Id, bool Enabled, bool Connected, IReadOnlyList<string> Tags, string? Profile, string? Sensor, string? Status,
+    int? ActiveK, int? KStar, KStarDecision? Decision, JsonNode? Budget, string? Package, DateTimeOffset? LastSeen,
+    double? PowerWatts, bool PowerEstimated, double? JoulesPerImage, int Images, string? Rejected);
+
+/// <summary>A generated image as the dashboard lists it.</summary>
+public sealed record ImageView(string Device, string Image, int K, int Seed, DateTimeOffset Time, double Seconds, double? Joules, bool Estimated, string Url);
+
+/// <summary>A package's quality-energy curve: quality per k, and per device its energy per k and k*.</summary>
+public sealed record PackageView(string Sha256, string SourceImage, DateTimeOffset Published, int Scales, IReadOnlyList<QualityPoint> Quality,
+    IReadOnlyList<DeviceCurve> Devices);
+
+public sealed record QualityPoint(int K, double? Ssim, double? Swd, double Flops);
+
+/// <param name="Source">
+/// "measured" when the device profiled these generators with a real sensor, "profiled, estimated sensor" when it profiled
+/// them on an emulated or CPU-time sensor, "board estimate" when it has not profiled them (FLOPs x its board's J per FLOP).
+/// </param>
+public sealed record DeviceCurve(string Device, int? KStar, int? ActiveK, string Source, IReadOnlyList<double> JoulesPerImage);
+
+/// <summary>The answer to a budget change or deployment, per device.</summary>
+public sealed record DecisionView(string Device, int? K, bool Feasible, string? Energy, string Budget, string Reason);
+
+/// <summary>Builds the views from the hub's stores, the controller's decisions and the power history.</summary>
+public sealed class FleetViews(IDeviceHub hub, FleetController controller, PowerHistory power, DeviceActivity activity)
+{
+    public const string Measured = "measured", ProfiledEstimated = "profiled, estimated sensor", BoardEstimate = "board estimate";
+
+    public IReadOnlyList<DeviceView> Devices() => hub.Devices.List().Select(d => Device(d.Id, d)).OfType<DeviceView>().ToList();
+
+    public DeviceView? Device(string id, DeviceIdentity? identity = null)
+    {
+        identity ??= hub.Devices.Get(id);
+        if (identity is null) return null;
+        var twin = hub.Twins.Get(id);
+        var reported = twin.Reported;
+        var images = hub.Telemetry.Images(id);
+        var now = power.Now(id);
+        DateTimeOffset? lastSeen = Latest(now?.Time, images.Count > 0 ? images[^1].Time : null, activity.LastSeen(id));
+        return new DeviceView(id, identity.Enabled, hub.IsConnected(id), hub.Devices.Tags(id),
+            Text(reported, TwinProperties.Profile), reported[TwinProperties.Sensor]?["name"]?.ToString(), Text(reported, TwinProperties.Status),
+            Int(reported, TwinProperties.ActiveK), Int(twin.Desired, TwinProperties.K), controller.Decisions.GetValueOrDefault(id),
+            twin.Desired[TwinProperties.Budget]?.DeepClone(), reported[TwinProperties.ActivePackage]?["sha256"]?.ToString(), lastSeen,
+            now?.Watts, now?.Estimated ?? false, RecentJoules(images), images.Count,
+            reported[TwinProperties.Rejected]?.ToString());
+    }
+
+    public IReadOnlyList<ImageView> Images(string device, int latest) =>
+        hub.Telemetry.Images(device).TakeLast(latest).Reverse()
+            .Select(i => new ImageView(i.Device, i.ImageId, i.K, i.Seed, i.Time, i.Seconds, i.Joules, i.EnergyEstimated, $"/api/devices/{i.Device}/images/{i.ImageId}.png"))
+            .ToList();
+
+    public IReadOnlyList<PackageView> Packages()
+    {
+        var devices = hub.Devices.List();
+        return controller.Packages.Values.OrderByDescending(p => p.Published).Select(p =>
+        {
+            var m = p.Manifest;
+            var quality = Enumerable.Range(0, m.Scales.Count)
+                .Select(k => new QualityPoint(k, m.Quality?.FirstOrDefault(q => q.K == k)?.Ssim, m.Quality?.FirstOrDefault(q => q.K == k)?.Swd, m.Flops(k)))
+                .ToList();
+            var curves = new List<DeviceCurve>();
+            foreach (var d in devices)
+            {
+                var twin = hub.Twins.Get(d.Id);
+                if (twin.Desired[TwinProperties.Package]?["sha256"]?.ToString() != p.Reference.Sha256) continue;
+                try
+                {
+                    var measured = controller.MeasuredOf(d.Id, twin.Reported);
+                    var energy = KStarPlanner.EnergyPerK(m, measured, FleetController.BoardOf(twin.Reported));
+                    bool profiled = measured is not null && string.Equals(measured.ModelsSha256, m.ModelsSha256(), StringComparison.OrdinalIgnoreCase);
+                    string source = !profiled ? BoardEstimate : energy[0].Source == EnergySource.Measured ? Measured : ProfiledEstimated;
+                    curves.Add(new DeviceCurve(d.Id, Int(twin.Desired, TwinProperties.K), Int(twin.Reported, TwinProperties.ActiveK),
+                        source, energy.Select(e => e.JoulesPerImage).ToList()));
+                }
+                catch (ProfileException) { } // no board profile reported yet: nothing to draw for this device
+            }
+            return new PackageView(p.Reference.Sha256, m.SourceImage, p.Published, m.Scales.Count, quality, curves);
+        }).ToList();
+    }
+
+    /// <summary>
+    /// Mean energy of the last images at the k the device runs now that carry a figure (an image shorter than the
+    /// sampling interval has none: the agent does not invent one).
+    /// </summary>
+    private static double? RecentJoules(IReadOnlyList<ImageRecord> images)
+    {
+        if (images.Count == 0) return null;
+        int k = images[^1].K;
+        var joules = images.TakeLast(50).Where(i => i.K == k && i.Joules is not null).Select(i => i.Joules!.Value).ToList();
+        return joules.Count > 0 ? joules.Average() : null;
+    }
+
+    private static DateTimeOffset? Latest(params DateTimeOffset?[] times) => times.Where(t => t is not null).Max();
+    private static string? Text(JsonObject o, string name) => o[name] is JsonValue v && v.TryGetValue(out string? s) ? s : o[name]?.ToJsonString();
+    private static int? Int(JsonObject o, string name) => o[name] is JsonValue v && v.TryGetValue(out int i) ? i : null;
+}
