@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the .NET SDK when it is missing, so no test ever skips:
-#   mosquitto (+ mosquitto_passwd): the real MQTT broker of the 'mqtt' link mode tests.
+#   mosquitto (+ mosquitto_passwd): the real MQTT broker of the 'mqtt' link mode tests;
+#   chromium: the real (headless) browser the dashboard tests drive through Playwright.
 # Debian/Ubuntu (apt-get); as root or through sudo. Fails with a clear message otherwise.
 set -euo pipefail
 missing=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "test tools: installing ${missing[*]}" >&2
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -32,7 +32,11 @@ function svg(tag, attrs) {
   for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
   return node;
 }
-function fmt(x, digits = 3) { return x === null || x === undefined ? "–" : Number(x).toPrecision(digits); }
+function fmt(x, digits = 3) {
+  if (x === null || x === undefined) return "–";
+  const v = Number(x);
+  return v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5) ? v.toExponential(digits - 1) : v.toPrecision(digits);
+}
 function ago(time) {
   if (!time) return "–";
   const s = Math.max(0, (Date.now() - Date.parse(time)) / 1000);

@@ -1,0 +1,81 @@
+using SetGan.Fleet.Service;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace SetGan.Fleet.Tests;
+
+/// <summary>The dashboard in a real headless Chromium, against the service and a real agent.</summary>
+public sealed class DashboardTests
+{
+    private static readonly LocatorAssertionsToBeVisibleOptions Long = new() { Timeout = 90_000 };
+
+    [Fact]
+    public async Task The_page_shows_live_data_and_a_budget_set_on_it_changes_the_devices_k()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var rig = await FleetRig.StartAsync();
+        await rig.StartAgentAsync("pi-01", "raspberry-pi-4", ["lab"]);
+        string sha = await rig.Client.PublishAsync(rig.Package, ct);
+        await rig.Client.DeployAsync(new DeployRequest(sha, "pi-01", null), ct);
+        int n = Core.Tests.Packaging.TestPackages.Sizes.Count - 1;
+
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.OpenAsync(rig.Service.DashboardUrl);
+        var row = page.Locator("#devices tr[data-device='pi-01']");
+        await Assertions.Expect(row.Locator("td.k")).ToHaveTextAsync($"{n} / {n}", new() { Timeout = 90_000 });
+        await Assertions.Expect(row.Locator("td.profile")).ToHaveTextAsync("raspberry-pi-4");
+        await Assertions.Expect(row.Locator("td.id .dot.on")).ToBeVisibleAsync();
+
+        // Live: the power cell shows watts, the chart draws a line, images appear, and the page keeps updating.
+        await Assertions.Expect(row.Locator("td.power")).ToHaveTextAsync(new Regex(@"^\d+\.\d\d W"), new() { Timeout = 30_000 });
+        var panel = page.Locator(".panel[data-device='pi-01']");
+        await Assertions.Expect(panel.Locator("svg.power polyline")).ToBeVisibleAsync(Long);
+        await Assertions.Expect(panel.Locator(".images img").First).ToBeVisibleAsync(Long);
+        (await panel.Locator(".images img").First.EvaluateAsync<int>("img => img.naturalWidth")).ShouldBeGreaterThan(0); // the PNG loaded
+        string before = await page.Locator("#summary").InnerTextAsync();
+        await Assertions.Expect(page.Locator("#summary")).Not.ToHaveTextAsync(before, new() { Timeout = 5_000 });
+
+        // The quality-energy chart marks the device's k*, once it profiled the package.
+        await Assertions.Expect(page.Locator($"circle.kstar[data-device='pi-01'][data-k='{n}']")).ToBeVisibleAsync(Long);
+
+        // A budget nothing fits, typed on the page: k* = 0 is pushed, the device runs it, the row and the chart follow.
+        await row.Locator("input.budget-j").FillAsync("0.000001");
+        await row.Locator("button.budget-set").ClickAsync();
+        await Assertions.Expect(row.Locator(".decision")).ToHaveTextAsync("k* = 0", new() { Timeout = 10_000 });
+        await Assertions.Expect(row.Locator("td.k")).ToHaveTextAsync("0 / 0", new() { Timeout = 60_000 });
+        await Assertions.Expect(row.Locator("td.budget")).ToHaveTextAsync("1.00e-6 J/image");
+        await Assertions.Expect(page.Locator("circle.kstar[data-device='pi-01'][data-k='0']")).ToBeVisibleAsync(Long);
+        await Assertions.Expect(page.Locator("#error")).ToBeEmptyAsync();
+        (await rig.DeviceAsync("pi-01")).ActiveK.ShouldBe(0);
+        // For people: what the page looked like, beside the test results.
+        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "dashboard.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task Without_the_token_the_page_says_so_and_a_bad_budget_is_refused_with_the_reason()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var rig = await FleetRig.StartAsync();
+        await rig.Client.AddDeviceAsync("pi-01", [], ct);
+        await using var browser = await Browser.LaunchAsync();
+
+        var anonymous = await browser.OpenAsync(rig.Service.Url.ToString());
+        await Assertions.Expect(anonymous.Locator("#error")).ToContainTextAsync("admin token");
+        (await anonymous.Locator("#devices tbody tr").CountAsync()).ShouldBe(0);
+
+        var page = await browser.OpenAsync(rig.Service.DashboardUrl);
+        var row = page.Locator("#devices tr[data-device='pi-01']");
+        await row.Locator("input.budget-j").FillAsync("-3");
+        await row.Locator("button.budget-set").ClickAsync();
+        await Assertions.Expect(row.Locator(".decision")).ToHaveTextAsync("enter joules per image");
+        await row.Locator("input.budget-j").FillAsync("5000000");
+        await row.Locator("button.budget-set").ClickAsync();
+        await Assertions.Expect(page.Locator("#error")).ToContainTextAsync("joulesPerImage 5000000 must be a number in");
+        (await rig.DeviceAsync("pi-01")).Budget.ShouldBeNull();
+        // No package yet: a valid budget is kept for when one is deployed.
+        await row.Locator("input.budget-j").FillAsync("2");
+        await row.Locator("button.budget-set").ClickAsync();
+        await Assertions.Expect(row.Locator("td.budget")).ToHaveTextAsync("2.00 J/image");
+        page.Url.ShouldNotContain("token"); // taken out of the address once stored
+    }
+}
