@@ -111,7 +111,7 @@ function drawPower(p, data) {
   const t1 = pts[pts.length - 1].t, t0 = t1 - 60000;
   const visible = pts.filter(q => q.t >= t0);
   const max = Math.max(0.5, ...visible.map(q => q.w)) * 1.1;
-  const x = t => left + (w - left - 4) * (t - t0) / (t1 - t0), y = v => (h - bottom) * (1 - v / max) + 2;
+  const x = t => left + (w - left - 4) * (t - t0) / (t1 - t0), y = v => (h - bottom - 8) * (1 - v / max) + 8;
   chart.append(svg("line", { x1: left, y1: y(0), x2: w - 4, y2: y(0), stroke: "#ccc" }));
   for (const v of [0, max / 2, max]) chart.append(Object.assign(svg("text", { x: 2, y: y(v) + 3 }), { textContent: `${v.toFixed(1)} W` }));
   chart.append(Object.assign(svg("text", { x: left, y: h - 2 }), { textContent: `last 60 s${data.estimated ? " (estimated)" : ""}` }));
@@ -147,7 +147,7 @@ function drawPackage(pkg) {
     for (let e = x0; e <= x1; e++)
       chart.append(Object.assign(svg("text", { x: x(10 ** e) - 8, y: h - bottom + 14 }), { textContent: `${10 ** e >= 1 ? 10 ** e : (10 ** e).toPrecision(1)} J` }));
     chart.append(Object.assign(svg("text", { x: left, y: h - 4 }), { textContent: "energy per image (log scale)" }));
-    chart.append(Object.assign(svg("text", { x: 2, y: 12 }), { textContent: hasSsim ? "SSIM" : "k" }));
+    chart.append(Object.assign(svg("text", { x: left + 4, y: 10 }), { textContent: hasSsim ? "SSIM ↑" : "k ↑ (the package has no quality figures yet: `setgan evaluate`)" }));
     for (const v of [q0, q1]) chart.append(Object.assign(svg("text", { x: 2, y: y(v) + 3 }), { textContent: hasSsim ? v.toFixed(2) : String(v) }));
     for (const d of pkg.devices) {
       const c = colour(d.device);
