@@ -175,7 +175,7 @@ public sealed class AzureJobQueue : ITrainingJobQueue
             var receipt = await queue.UpdateMessageAsync(hold.MessageId, hold.PopReceipt, lease.Job.Id, Visibility(lease.Duration), ct);
             hold.PopReceipt = receipt.Value.PopReceipt;
         }
-        catch (RequestFailedException e) when (e.Status == 404)
+        catch (RequestFailedException e) when (IsTakenOver(e))
         {
             throw new LeaseLostException(lease.Job.Id, "its queue message was received by another worker after the lease expired");
         }
@@ -307,8 +307,11 @@ public sealed class AzureJobQueue : ITrainingJobQueue
     private async Task DeleteMessageAsync(string messageId, string popReceipt)
     {
         try { await queue.DeleteMessageAsync(messageId, popReceipt, CancellationToken.None); }
-        catch (RequestFailedException e) when (e.Status == 404) { }
+        catch (RequestFailedException e) when (IsTakenOver(e)) { }
     }
+
+    /// <summary>A stale pop receipt: the message was received again (400 PopReceiptMismatch) or deleted (404).</summary>
+    private static bool IsTakenOver(RequestFailedException e) => e.Status == 404 || e.ErrorCode == QueueErrorCode.PopReceiptMismatch.ToString();
 
     /// <summary>Queue visibility timeouts are whole seconds, at least one.</summary>
     private static TimeSpan Visibility(TimeSpan lease) => TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(lease.TotalSeconds)));
