@@ -141,7 +141,7 @@ public static class HubCommands
             System.Console.WriteLine($"SETGAN_Agent__Link__Mode=local");
             System.Console.WriteLine($"SETGAN_Agent__Link__ConnectionString={template}");
         }));
-        return new Command("fleet", "The fleet of devices: group enrollment.") { enroll };
+        return new Command("fleet", "The fleet: group enrollment of devices, and trainer machines' job workers.") { enroll, WorkerCommand.Create() };
     }
 
     private static Task<int> WithAdmin(string folder, Action<HubAdmin> action) => CliErrors.Run(() =>
