@@ -62,6 +62,33 @@ public sealed class WorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_worker_stopped_with_ctrl_c_leaves_its_job_to_be_claimed_again_when_the_lease_ends()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        PackageSigning.NewKeyPair(P("keys"));
+        var job = await SubmitAsync(new TrainingRequest("tiny.png", Iterations: 200, MaxSize: 48), File.ReadAllBytes(SetGanProcess.WriteTinyBalloons(dir)));
+        using var process = SetGanProcess.Start("fleet", "worker", "--jobs", Jobs, "--key", P("keys", PackageSigning.PrivateKeyFile), "--lease", "3", "--work", P("work"));
+        var stdout = process.StandardOutput.ReadToEndAsync(cancel);
+        var stderr = process.StandardError.ReadToEndAsync(cancel);
+
+        // The lease is renewed with progress every second while it trains: wait for the first renewal.
+        await using var queue = await TrainingJobQueues.OpenAsync(Jobs, ct: cancel);
+        while ((await queue.GetAsync(job.Id, cancel))!.Progress is null && !process.HasExited) await Task.Delay(100, cancel);
+        if (process.HasExited) throw new ShouldAssertException($"the worker ended before the signal:\n{await stderr}");
+        System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString()])!.WaitForExit();
+        await process.WaitForExitAsync(cancel);
+        string log = await stderr;
+
+        process.ExitCode.ShouldBe(0, log); // a stop, as the hub's: the job is not lost
+        log.ShouldContain($"Job {job.Id} interrupted");
+        (await stdout).ShouldContain("worker stopped");
+        (await queue.GetAsync(job.Id, cancel))!.State.ShouldBe(JobState.Running);
+        await Task.Delay(TimeSpan.FromSeconds(3.5), cancel);
+        var again = (await queue.ClaimAsync("next", TimeSpan.FromMinutes(1), cancel))!;
+        (again.Job.Id, again.Job.Attempts).ShouldBe((job.Id, 2));
+    }
+
+    [Fact]
     public async Task With_nothing_queued_once_exits_cleanly_and_an_unknown_queue_is_refused()
     {
         PackageSigning.NewKeyPair(P("keys"));

@@ -49,6 +49,7 @@ public static class WorkerCommand
                 if (!parse.GetValue(once))
                 {
                     await worker.RunAsync(cancel);
+                    System.Console.WriteLine("worker stopped");
                     return 0;
                 }
                 var job = await worker.RunOnceAsync(cancel);
