@@ -83,7 +83,7 @@ public sealed class WorkerTests : IDisposable
         log.ShouldContain($"Job {job.Id} interrupted");
         (await stdout).ShouldContain("worker stopped");
         (await queue.GetAsync(job.Id, cancel))!.State.ShouldBe(JobState.Running);
-        await Task.Delay(TimeSpan.FromSeconds(3.5), cancel);
+        await Task.Delay(TimeSpan.FromSeconds(4), cancel); // the 3 s lease, from its last renewal
         var again = (await queue.ClaimAsync("next", TimeSpan.FromMinutes(1), cancel))!;
         (again.Job.Id, again.Job.Attempts).ShouldBe((job.Id, 2));
     }

@@ -94,7 +94,7 @@ public sealed class TrainingWorker(ITrainingJobQueue queue, string privateKeyPem
             string package = Path.Combine(work, "package");
             PackageExporter.Export(model.Path, package, privateKeyPem, force: true);
             lost = await StopAsync(renewal, renewing);
-            if (!lost) await queue.CompleteAsync(lease, package, CancellationToken.None);
+            if (!lost) await HandBackAsync(lease, package);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -119,6 +119,23 @@ public sealed class TrainingWorker(ITrainingJobQueue queue, string privateKeyPem
             if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
         }
         if (lost) log.Warning("Job {Job}: this worker's lease was taken over after it expired; its work is dropped", job.Id);
+    }
+
+    /// <summary>
+    /// Stores the package; a storage error leaves the job to be claimed again when the lease ends (the
+    /// training was fine, so the job is not failed for it).
+    /// </summary>
+    private async Task HandBackAsync(JobLease lease, string package)
+    {
+        try
+        {
+            await queue.CompleteAsync(lease, package, CancellationToken.None);
+        }
+        catch (Exception e) when (e is not LeaseLostException)
+        {
+            log.Error(e, "Job {Job}: the package could not be handed back to {Queue}; the job is claimed again after its lease ends at {Expires:HH:mm:ss}",
+                lease.Job.Id, queue.Describe, lease.Expires);
+        }
     }
 
     private async Task FailAsync(JobLease lease, string reason)

@@ -5,8 +5,8 @@ namespace SetGan.Fleet.Tests.Jobs;
 
 /// <summary>
 /// What every training-job queue backend promises (<see cref="ITrainingJobQueue"/>), run against each:
-/// SQLite in a temp folder, and Azure Storage in a real Azurite. Leases are a second or two: Azure
-/// queue visibility timeouts are whole seconds.
+/// SQLite in a temp folder, and Azure Storage in a real Azurite. Leases are seconds (Azure queue
+/// visibility timeouts are whole seconds), with a margin for a machine busy with other test projects.
 /// </summary>
 public abstract class JobQueueContract : IAsyncDisposable
 {
@@ -14,7 +14,7 @@ public abstract class JobQueueContract : IAsyncDisposable
     protected readonly CapturedLog Log = new();
     private readonly List<ITrainingJobQueue> opened = [];
     protected static readonly byte[] Image = [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3, 4];
-    private static readonly TimeSpan Short = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Short = TimeSpan.FromSeconds(2);
 
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -31,7 +31,7 @@ public abstract class JobQueueContract : IAsyncDisposable
         return queue;
     }
 
-    private static Task Expire() => Task.Delay(TimeSpan.FromSeconds(1.6), Ct);
+    private static Task Expire() => Task.Delay(TimeSpan.FromSeconds(2.6), Ct);
 
     [Fact]
     public async Task Submitted_jobs_are_listed_oldest_first_and_read_back_by_id()
@@ -83,11 +83,11 @@ public abstract class JobQueueContract : IAsyncDisposable
     {
         var queue = await OpenAsync();
         var job = await queue.SubmitAsync(new TrainingRequest("birds.png"), Image, Ct);
-        var lease = (await queue.ClaimAsync("w1", TimeSpan.FromSeconds(2), Ct))!;
+        var lease = (await queue.ClaimAsync("w1", TimeSpan.FromSeconds(3), Ct))!;
 
-        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+        await Task.Delay(TimeSpan.FromSeconds(1.5), Ct);
         await queue.RenewAsync(lease, "scale 2/4, iteration 10/100", Ct);
-        await Task.Delay(TimeSpan.FromSeconds(1.5), Ct); // past the first lease's end, within the renewed one
+        await Task.Delay(TimeSpan.FromSeconds(2), Ct); // past the first lease's end, within the renewed one
 
         (await queue.ClaimAsync("w2", Short, Ct)).ShouldBeNull();
         (await queue.GetAsync(job.Id, Ct))!.Progress.ShouldBe("scale 2/4, iteration 10/100");
