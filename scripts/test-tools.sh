@@ -1,26 +1,43 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the .NET SDK when it is missing, so no test ever skips:
 #   mosquitto (+ mosquitto_passwd): the real MQTT broker of the 'mqtt' link mode tests;
-#   chromium: the real (headless) browser the dashboard tests drive through Playwright.
-# Debian/Ubuntu (apt-get); as root or through sudo. Fails with a clear message otherwise.
+#   chromium: the real (headless) browser the dashboard tests drive through Playwright;
+#   azurite (npm): the real Azure Storage emulator (queues, blobs) of the fleet's training-job queue tests.
+# Debian/Ubuntu (apt-get, npm); as root or through sudo. Fails with a clear message otherwise.
 set -euo pipefail
+AZURITE_VERSION=3.37.0
+
+as_root=()
+need_root() { # $1: what to run as root, for the message
+  [ "$(id -u)" -eq 0 ] && return 0
+  if command -v sudo >/dev/null 2>&1; then as_root=(sudo -n); return 0; fi
+  echo "error: the tests need $1 installed: run it as root" >&2
+  exit 1
+}
+
 missing=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
-[ ${#missing[@]} -eq 0 ] && exit 0
-echo "test tools: installing ${missing[*]}" >&2
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "error: the tests need ${missing[*]}; install it with your package manager (no apt-get here)" >&2
-  exit 1
-fi
-as_root=()
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then as_root=(sudo -n); else
-    echo "error: the tests need ${missing[*]}: run 'apt-get install -y ${missing[*]}' as root" >&2
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test tools: installing ${missing[*]}" >&2
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "error: the tests need ${missing[*]}; install it with your package manager (no apt-get here)" >&2
     exit 1
   fi
+  need_root "'apt-get install -y ${missing[*]}'"
+  export DEBIAN_FRONTEND=noninteractive
+  "${as_root[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
+    || { "${as_root[@]}" apt-get -o DPkg::Lock::Timeout=600 update >/dev/null && "${as_root[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${missing[@]}"; }
+  # The package starts a system broker on 1883; the tests start their own on free ports and do not need it.
 fi
-export DEBIAN_FRONTEND=noninteractive
-"${as_root[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
-  || { "${as_root[@]}" apt-get -o DPkg::Lock::Timeout=600 update >/dev/null && "${as_root[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${missing[@]}"; }
-# The package starts a system broker on 1883; the tests start their own on free ports and do not need it.
+
+if ! command -v azurite >/dev/null 2>&1; then
+  echo "test tools: installing azurite@$AZURITE_VERSION (npm, global)" >&2
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "error: the tests need azurite (Azure Storage emulator): install Node.js and npm, then 'npm install -g azurite@$AZURITE_VERSION'" >&2
+    exit 1
+  fi
+  need_root "'npm install -g azurite@$AZURITE_VERSION'"
+  "${as_root[@]}" npm install -g --no-fund --no-audit "azurite@$AZURITE_VERSION" >&2 \
+    || { echo "error: 'npm install -g azurite@$AZURITE_VERSION' failed; install it by hand (the fleet tests need it)" >&2; exit 1; }
+fi

@@ -8,8 +8,9 @@ namespace SetGan.Cloud.Commands;
 /// <summary>One `train` job: validate the input, train into OUT.partial with progress and logs, then publish OUT.</summary>
 public static class TrainingRun
 {
+    /// <param name="watcher">Hears the training's events besides the progress view (the fleet worker reports progress with them).</param>
     public static async Task<ModelDirectory> RunAsync(string imageName, byte[] imageBytes, TrainingSettings settings, string output, bool force, CancellationToken cancel,
-        (string Folder, string PrivateKey)? publish = null)
+        (string Folder, string PrivateKey)? publish = null, ITrainingObserver? watcher = null)
     {
         var source = ImageFile.Decode(imageBytes, imageName);
         var trainer = new PyramidTrainer(settings, Serilog.Core.Logger.None);
@@ -28,10 +29,17 @@ public static class TrainingRun
                 : null;
             var running = new PyramidTrainer(settings, log);
             await TrainingProgressView.RunAsync(geometry, settings, completed, log, RunLog.Interactive,
-                observer => Task.Run(() => running.Train(source, dir, observer, cancel, publisher is null ? null : k => publisher.Publish(dir, k)), cancel));
+                observer => Task.Run(() => running.Train(source, dir, watcher is null ? observer : new BothObservers(observer, watcher), cancel, publisher is null ? null : k => publisher.Publish(dir, k)), cancel));
             log.Information("Training finished: {Output}", output);
         }
         return dir.Complete();
+    }
+
+    private sealed class BothObservers(ITrainingObserver first, ITrainingObserver second) : ITrainingObserver
+    {
+        public void ScaleStarted(int scale, SetGan.Core.Pyramid.ScaleSize size, int nfc, bool resumed) { first.ScaleStarted(scale, size, nfc, resumed); second.ScaleStarted(scale, size, nfc, resumed); }
+        public void Iteration(IterationReport report) { first.Iteration(report); second.Iteration(report); }
+        public void ScaleFinished(int scale, ScaleRecord record) { first.ScaleFinished(scale, record); second.ScaleFinished(scale, record); }
     }
 
     public static byte[] ReadInput(string path)
