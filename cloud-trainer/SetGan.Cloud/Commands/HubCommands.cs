@@ -141,7 +141,7 @@ public static class HubCommands
             System.Console.WriteLine($"SETGAN_Agent__Link__Mode=local");
             System.Console.WriteLine($"SETGAN_Agent__Link__ConnectionString={template}");
         }));
-        return new Command("fleet", "The fleet of devices: group enrollment.") { enroll };
+        return new Command("fleet", "The fleet of devices: group enrollment, IoT Edge deployment.") { enroll, EdgeManifestCommand.Create() };
     }
 
     private static Task<int> WithAdmin(string folder, Action<HubAdmin> action) => CliErrors.Run(() =>
