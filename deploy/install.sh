@@ -46,7 +46,7 @@ while [ $# -gt 0 ]; do
     --uninstall) uninstall=1; shift; continue ;;
     --purge) purge=1; shift; continue ;;
     --agent|--profile|--device|--sensor|--link|--connection-string|--public-key|--root)
-      [ $# -ge 2 ] && [ -n "$2" ] || fail "$1 needs a value"
+      [ $# -ge 2 ] && [ -n "$2" ] && [ "${2#--}" = "$2" ] || fail "$1 needs a value"
       case "$1" in
         --agent) agent="$2" ;; --profile) profile="$2" ;; --device) device="$2" ;; --sensor) sensor="$2" ;;
         --link) link="$2" ;; --connection-string) connection="$2" ;; --public-key) public_key="$2" ;; --root) root="$2" ;;
