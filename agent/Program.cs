@@ -25,7 +25,7 @@ if (args.Contains("--help") || args.Contains("-h"))
                             [--package DIR] [--public-key PEM] [--data DIR] [--ort-threads N]
                             [--link none|local|azure|mqtt --connection-string CS] [--config FILE] [--self-test | --measure]
 
-          --device       this device's id (its IoT Hub device id)
+          --device       this device's id (its IoT Hub device id); under IoT Edge, IOTEDGE_DEVICEID when not given
           --profile      a device profile (raspberry-pi-4, jetson-orin-nano, ...) or a .json path
           --sensor       profile: the profile's power sensor (INA219, INA3221, RAPL); emulated-ina219: an emulated
                          chip on the profile's power model; estimate: the CPU-time model. The last two are labelled estimated.
@@ -34,7 +34,8 @@ if (args.Contains("--help") || args.Contains("-h"))
           --link         none: no cloud, everything waits in the outbox; local: the embedded hub of `setgan hub`;
                          azure: Azure IoT Hub; mqtt: any MQTT broker (mosquitto), '$iothub' topics under devices/ID/
           --connection-string  HostName=...;DeviceId=...;SharedAccessKey=... (as `setgan devices add` prints it, or
-                         from the Azure portal); local adds CertificateSha256=, mqtt uses Username=/Password=/CaFile=
+                         from the Azure portal); local adds CertificateSha256=, mqtt uses Username=/Password=/CaFile=;
+                         a group's string (GroupKey=, no DeviceId) takes --device and derives this device's key
           --data         state, images, outbox and logs (default /var/lib/setgan-agent)
           --config FILE  an extra JSON file, watched: Agent:K, Agent:ImagesPerMinute, Agent:BudgetWatts change without restart
           --self-test    check profile, sensor, ONNX Runtime and package, print a report, exit 0 when all pass
@@ -56,7 +57,8 @@ var configuration = configurationBuilder
     .AddEnvironmentVariables("SETGAN_")
     .AddCommandLine(WithoutActions(args), switches)
     .Build();
-var options = configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions();
+string? edgeDeviceId = Environment.GetEnvironmentVariable(AgentOptions.EdgeDeviceIdVariable);
+var options = (configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions()).WithEdgeDeviceId(edgeDeviceId);
 var invalid = new AgentOptionsValidator().Validate(null, options);
 if (invalid.Failed)
 {
@@ -91,7 +93,8 @@ try
     builder.Services.AddSingleton(Log.Logger);
     builder.Services.AddSingleton(TimeProvider.System);
     builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
-    builder.Services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section)).ValidateOnStart();
+    builder.Services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section))
+        .PostConfigure(o => o.WithEdgeDeviceId(edgeDeviceId)).ValidateOnStart();
     builder.Services.AddSingleton<AgentRuntime>();
     builder.Services.AddSingleton<DeviceControl>();
     builder.Services.AddSingleton<GenerationService>();

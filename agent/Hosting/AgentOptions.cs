@@ -14,8 +14,21 @@ public sealed class AgentOptions
 {
     public const string Section = "Agent";
 
-    /// <summary>This device's id (its IoT Hub device id).</summary>
+    /// <summary>This device's id (its IoT Hub device id); under IoT Edge, when not set, the one in <see cref="EdgeDeviceIdVariable"/>.</summary>
     public string Device { get; set; } = "";
+
+    /// <summary>IoT Edge sets this in every module it starts: the id of the device the container runs on.</summary>
+    public const string EdgeDeviceIdVariable = "IOTEDGE_DEVICEID";
+
+    /// <summary>
+    /// Takes IoT Edge's device id when Agent:Device is not set: one deployment, with one environment, runs on
+    /// every board of a fleet, so each container learns which board it is from its runtime.
+    /// </summary>
+    public AgentOptions WithEdgeDeviceId(string? edgeDeviceId)
+    {
+        if (string.IsNullOrWhiteSpace(Device) && !string.IsNullOrWhiteSpace(edgeDeviceId)) Device = edgeDeviceId;
+        return this;
+    }
 
     /// <summary>A device profile by name (raspberry-pi-4) or path to a .json file.</summary>
     public string Profile { get; set; } = "";
@@ -79,7 +92,7 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
     public ValidateOptionsResult Validate(string? name, AgentOptions o)
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(o.Device)) errors.Add("Agent:Device (--device) is required: this device's id");
+        if (string.IsNullOrWhiteSpace(o.Device)) errors.Add($"Agent:Device (--device, or {AgentOptions.EdgeDeviceIdVariable} under IoT Edge) is required: this device's id");
         else if (!System.Text.RegularExpressions.Regex.IsMatch(o.Device, "^[A-Za-z0-9._:-]{1,128}$"))
             errors.Add($"Agent:Device '{o.Device}' may hold only letters, digits and . _ : - (at most 128), as IoT Hub device ids do");
         if (string.IsNullOrWhiteSpace(o.Profile)) errors.Add($"Agent:Profile (--profile) is required: one of {string.Join(", ", DeviceProfiles.Names(DeviceProfiles.DefaultFolder))}, or a .json path");
@@ -109,7 +122,7 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         {
             try
             {
-                var c = SetGan.Core.Link.DeviceConnectionString.Parse(o.Link.ConnectionString);
+                var c = SetGan.Core.Link.DeviceConnectionString.Parse(o.Link.ConnectionString, o.Device);
                 if (o.Device.Length > 0 && c.DeviceId != o.Device) errors.Add($"Agent:Link:ConnectionString is for device '{c.DeviceId}', not '{o.Device}'");
                 if (o.Link.Mode != Link.LinkModes.Mqtt && c.DeviceKey is null) errors.Add("Agent:Link:ConnectionString needs a SharedAccessKey (or a GroupKey) in local and azure mode");
                 if (c.CaFile is { } ca && !File.Exists(ca)) errors.Add($"Agent:Link:ConnectionString CaFile '{ca}' does not exist");

@@ -18,7 +18,7 @@ public sealed class AgentRuntime : IDisposable
         Sampler = new PowerSampler(PowerSensors.Create(Profile, o.Sensor), o.SampleRateHz, log, time);
         OrtThreads = o.OrtThreadsFor(Profile);
         OrtLeanMemory = o.OrtLeanMemory;
-        Connection = o.Link.Mode == LinkModes.None ? null : DeviceConnectionString.Parse(o.Link.ConnectionString);
+        Connection = o.Link.Mode == LinkModes.None ? null : DeviceConnectionString.Parse(o.Link.ConnectionString, o.Device);
         var downloads = new SocketsHttpHandler();
         if (Connection is { } c) downloads.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => ServerTrust.Accepts(c, certificate, errors);
         Packages = new PackageStore(o.DataDir, downloads, log);

@@ -62,4 +62,31 @@ public sealed class HubCommandTests : IDisposable
         badBudget.ExitCode.ShouldBe(1);
         badBudget.Stderr.ShouldContain("budget.watts -1");
     }
+
+    [Fact]
+    public async Task Edge_manifest_writes_a_deployment_with_the_groups_key_for_the_hub_devices_reach()
+    {
+        using var hub = SetGanProcess.Start("hub", "--data", Data, "--host", "hub.example.net", "--mqtt-port", "0", "--https-port", "0");
+        string? line;
+        while ((line = await hub.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken)) is not null && !line.Contains("Ctrl+C")) { }
+        Process.Start("kill", ["-INT", hub.Id.ToString()])!.WaitForExit();
+        await hub.WaitForExitAsync(TestContext.Current.CancellationToken);
+        string output = Path.Combine(dir, "deployment.json");
+
+        var written = await SetGanProcess.RunAsync("fleet", "edge-manifest", "--image", "myregistry.azurecr.io/setgan-agent:0.1.0", "--group", "pis",
+            "--i2c-gid", "998", "--data", Data, "--out", output);
+        var noGid = await SetGanProcess.RunAsync("fleet", "edge-manifest", "--image", "myregistry.azurecr.io/setgan-agent:0.1.0", "--group", "pis", "--data", Data);
+        var enroll = await SetGanProcess.RunAsync("fleet", "enroll", "--group", "pis", "--data", Data);
+
+        written.ExitCode.ShouldBe(0, written.Stderr);
+        written.Stdout.ShouldContain("az iot edge deployment create");
+        var module = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(output))!["modulesContent"]!["$edgeAgent"]!["properties.desired"]!["modules"]!["setgan-agent"]!;
+        module["settings"]!["image"]!.GetValue<string>().ShouldBe("myregistry.azurecr.io/setgan-agent:0.1.0");
+        var cs = DeviceConnectionString.Parse(module["env"]!["SETGAN_Agent__Link__ConnectionString"]!["value"]!.GetValue<string>(), "pi-0042");
+        cs.HostName.ShouldBe("hub.example.net");
+        cs.SharedAccessKey.ShouldBeNull();
+        enroll.Stdout.ShouldContain(cs.GroupKey!); // the group's key, the one `fleet enroll` puts on images
+        noGid.ExitCode.ShouldBe(1);
+        noGid.Stderr.ShouldContain("getent group i2c");
+    }
 }

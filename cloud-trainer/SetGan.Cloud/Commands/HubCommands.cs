@@ -141,9 +141,9 @@ public static class HubCommands
             System.Console.WriteLine($"SETGAN_Agent__Link__Mode=local");
             System.Console.WriteLine($"SETGAN_Agent__Link__ConnectionString={template}");
         }));
-        var fleet = new Command("fleet", "The fleet: the service (hub, k* per device, dashboard), budgets, deployments, group enrollment, trainer machines' job workers.")
+        var fleet = new Command("fleet", "The fleet: the service (hub, k* per device, dashboard), budgets, deployments, group enrollment, IoT Edge deployment, trainer machines' job workers.")
         {
-            enroll, WorkerCommand.Create(),
+            enroll, WorkerCommand.Create(), EdgeManifestCommand.Create(),
         };
         foreach (var command in FleetCommands.All()) fleet.Subcommands.Add(command);
         return fleet;

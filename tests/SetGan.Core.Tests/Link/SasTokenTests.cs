@@ -55,4 +55,17 @@ public sealed class GroupEnrollmentTests
         cs.DeviceKey.ShouldBe(GroupEnrollment.DeviceKey(group, "pi-0042"));
         DeviceConnectionString.Parse(cs.ToString()).ShouldBe(cs);
     }
+
+    [Fact]
+    public void A_group_string_without_DeviceId_takes_the_device_id_it_is_parsed_for_and_round_trips()
+    {
+        string group = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        string text = $"HostName=hub;GroupKey={group}";
+
+        var cs = DeviceConnectionString.Parse(text, "pi-0042");
+        cs.DeviceKey.ShouldBe("cpezNGUXBV9UvIwda5rS1aM5rO0llQbPNk/qiiMSbHg=");
+        DeviceConnectionString.Parse($"HostName=hub;DeviceId=pi-01;GroupKey={group}", "pi-0042").DeviceId.ShouldBe("pi-01"); // its own id wins
+        new DeviceConnectionString { HostName = "hub", DeviceId = "", GroupKey = group }.ToString().ShouldBe(text);
+        Should.Throw<FormatException>(() => DeviceConnectionString.Parse(text)).Message.ShouldContain("this device's id is not known");
+    }
 }
