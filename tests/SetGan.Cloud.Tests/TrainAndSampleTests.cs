@@ -93,8 +93,8 @@ public sealed class TrainAndSampleTests : IDisposable
     {
         string root = Path.Combine(dir, "demo");
 
-        var first = await SetGanProcess.RunAsync("demo", "--out", root, "--iterations", "1");
-        var second = await SetGanProcess.RunAsync("demo", "--out", root, "--iterations", "1");
+        var first = await SetGanProcess.RunAsync("demo", "--out", root, "--iterations", "1", "--no-fleet");
+        var second = await SetGanProcess.RunAsync(TimeSpan.FromMinutes(8), "demo", "--out", root, "--iterations", "1", "--port", "0");
 
         first.ExitCode.ShouldBe(0, first.Stderr);
         second.ExitCode.ShouldBe(0, second.Stderr);
@@ -107,5 +107,20 @@ public sealed class TrainAndSampleTests : IDisposable
         File.Exists(Path.Combine(root, "evaluation", "edp.png")).ShouldBeTrue();
         second.Stdout.ShouldContain("raspberry-pi-4");
         File.ReadAllText(Path.Combine(root, "package", "manifest.json")).ShouldContain("\"quality\": [");
+        first.Stdout.ShouldNotContain("fleet service");
+
+        // The fleet half: the service, three real agents on different boards, each at its k*, one budget changed remotely.
+        second.Stdout.ShouldContain("fleet service: dashboard http://localhost:");
+        second.Stdout.ShouldContain("budget of pi4-01 changed remotely");
+        string summary = second.Stdout[second.Stdout.IndexOf("the fleet", StringComparison.Ordinal)..];
+        foreach (string device in (string[])["pi5-01", "pi4-01", "nano-01"])
+        {
+            // device | board | k* | running | J per image | SSIM | images | samples: the device runs its k*, and sent images and power.
+            var row = summary.Split('\n').First(l => l.Contains(device)).Split('│', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            row[2].ShouldBe(row[3], summary);
+            int.Parse(row[6]).ShouldBeGreaterThan(0, summary);
+            long.Parse(row[7]).ShouldBeGreaterThan(0, summary);
+        }
+        Directory.GetFiles(Path.Combine(root, "fleet", "hub", "images", "pi4-01"), "*.png").ShouldNotBeEmpty();
     }
 }

@@ -21,9 +21,14 @@ public static class DemoCommand
     {
         var output = new Option<string>("--out") { Description = "Working folder for the demo.", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
         var iterations = new Option<int?>("--iterations") { Description = "Iterations per scale (default: the quick preset's)." };
-        var command = new Command("demo", "Train the quick preset on the bundled balloons image (or reuse it), write samples for every truncation k, export a signed ONNX package, run every k with ONNX Runtime, evaluate every k and choose k* for each shipped device profile.")
+        var port = new Option<int>("--port") { Description = "HTTP port of the fleet's dashboard (0: any free port).", DefaultValueFactory = _ => 5080 };
+        var keep = new Option<bool>("--keep-running") { Description = "Leave the fleet service, its dashboard and the three agents running after the summary, until Ctrl+C." };
+        var noFleet = new Option<bool>("--no-fleet") { Description = "Stop after the evaluation: no fleet service and no agents." };
+        var command = new Command("demo", "Train the quick preset on the bundled balloons image (or reuse it), write samples for every truncation k, export a signed ONNX package, run every k with ONNX Runtime, evaluate every k and choose k* for each shipped device profile; " +
+            "then start the fleet service (embedded hub, dashboard) and three agents with different boards and emulated INA219 sensors, deploy the package, give each device its k* for one fleet budget, " +
+            "change one budget remotely, stream images and power, and end with a summary table.")
         {
-            output, iterations,
+            output, iterations, port, keep, noFleet,
         };
         command.SetAction((parse, cancel) => CliErrors.Run(async () =>
         {
@@ -50,6 +55,8 @@ public static class DemoCommand
             }
             RunOnDevicePath(root, model);
             EvaluateAndChoose(root, cancel);
+            if (!parse.GetValue(noFleet))
+                await FleetDemo.RunAsync(root, Path.Combine(root, "package"), Path.Combine(root, "keys"), parse.GetValue(port), parse.GetValue(keep), cancel);
             return 0;
         }, onInterrupt: "demo interrupted; run it again to resume training"));
         return command;

@@ -13,12 +13,13 @@ public static class RunLog
 {
     public static bool Interactive => AnsiConsole.Profile.Capabilities.Interactive && !System.Console.IsOutputRedirected;
 
-    public static Serilog.Core.Logger Create(string? jsonFile)
+    /// <param name="quiet">Warnings only on the console, whoever watches: for commands that print their own progress.</param>
+    public static Serilog.Core.Logger Create(string? jsonFile, bool quiet = false)
     {
         var config = new LoggerConfiguration()
             .MinimumLevel.Information()
             .Enrich.WithProperty("App", "setgan")
-            .WriteTo.Console(restrictedToMinimumLevel: Interactive ? LogEventLevel.Warning : LogEventLevel.Information,
+            .WriteTo.Console(restrictedToMinimumLevel: Interactive || quiet ? LogEventLevel.Warning : LogEventLevel.Information,
                 standardErrorFromLevel: LogEventLevel.Verbose,
                 outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
         if (jsonFile is not null)

@@ -44,6 +44,7 @@ public sealed class FleetService : IAsyncDisposable
 
     public static async Task<FleetService> StartAsync(FleetServiceOptions options, Serilog.ILogger log, CancellationToken ct = default)
     {
+        options = options with { DataDir = Path.GetFullPath(options.DataDir) }; // the web host resolves relative paths against its own root
         Directory.CreateDirectory(options.DataDir);
         string token = AdminToken.LoadOrCreate(options.DataDir);
         string publicKey = Path.Combine(options.KeysDir, PackageSigning.PublicKeyFile);
