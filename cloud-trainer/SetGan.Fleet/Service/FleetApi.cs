@@ -30,6 +30,16 @@ public static class FleetApi
     {
         app.Use(async (context, next) =>
         {
+            // A body that is not the JSON a route takes gets the reason, not a bare 400 (ThrowOnBadRequest is set in the service).
+            try { await next(context); }
+            catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = e.StatusCode;
+                await context.Response.WriteAsJsonAsync(new { error = $"bad request: {e.InnerException?.Message ?? e.Message}" });
+            }
+        });
+        app.Use(async (context, next) =>
+        {
             if (context.Request.Path.StartsWithSegments("/api") && !Authorized(context, service.Token))
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;

@@ -69,6 +69,7 @@ public sealed class FleetService : IAsyncDisposable
             var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
             builder.Logging.ClearProviders();
             builder.Services.AddSerilog(log);
+            builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
             builder.Services.Configure<JsonOptions>(j => j.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
             builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Parse(options.Listen), options.HttpPort));
             var app = builder.Build();
