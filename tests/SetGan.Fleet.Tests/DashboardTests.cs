@@ -1,4 +1,5 @@
 using SetGan.Fleet.Service;
+using SetGan.Fleet.Jobs;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
@@ -77,5 +78,30 @@ public sealed class DashboardTests
         await row.Locator("button.budget-set").ClickAsync();
         await Assertions.Expect(row.Locator("td.budget")).ToHaveTextAsync("2.00 J/image");
         page.Url.ShouldNotContain("token"); // taken out of the address once stored
+    }
+
+    [Fact]
+    public async Task The_training_jobs_section_shows_each_job_with_its_state_and_its_package_once_harvested()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var rig = await FleetRig.StartAsync();
+        byte[] png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 1, 2];
+        var done = await rig.Client.SubmitJobAsync(new TrainingRequest("birds.png", Iterations: 2), png, ct);
+        var waiting = await rig.Client.SubmitJobAsync(new TrainingRequest("balloons.png"), png, ct);
+        await using (var worker = await TrainingJobQueues.OpenAsync(TrainingJobQueues.SqlitePrefix + Path.Combine(rig.Data, "jobs"), ct: ct))
+            await worker.CompleteAsync((await worker.ClaimAsync("trainer-7", TimeSpan.FromMinutes(1), ct))!, rig.Package, ct);
+        await using var browser = await Browser.LaunchAsync();
+
+        var page = await browser.OpenAsync(rig.Service.DashboardUrl);
+
+        var row = page.Locator($"#jobs tr[data-job='{done.Id}']");
+        await Assertions.Expect(row.Locator("td.state")).ToHaveTextAsync("succeeded", new() { Timeout = 15_000 });
+        string sha = (await rig.Client.JobAsync(done.Id, ct)).Package.ShouldNotBeNull();
+        await Assertions.Expect(row.Locator("td.package")).ToHaveTextAsync(sha[..12], new() { Timeout = 15_000 });
+        await Assertions.Expect(row.Locator("td.worker")).ToHaveTextAsync("trainer-7");
+        await Assertions.Expect(row.Locator("td.settings")).ToHaveTextAsync("quick, parallel, 2 it.");
+        await Assertions.Expect(page.Locator($"#jobs tr[data-job='{waiting.Id}'] td.state")).ToHaveTextAsync("queued");
+        await Assertions.Expect(page.Locator("#jobs tbody tr").First).ToHaveAttributeAsync("data-job", waiting.Id); // newest first
+        await Assertions.Expect(page.Locator("#error")).ToBeEmptyAsync();
     }
 }

@@ -52,7 +52,10 @@ public sealed class FleetRig : IAsyncDisposable
     }
 
     private static Task<FleetService> StartServiceAsync(string data, int httpPort = 0, int mqttPort = 0, int httpsPort = 0) =>
-        FleetService.StartAsync(new FleetServiceOptions { DataDir = data, HttpPort = httpPort, MqttPort = mqttPort, HttpsPort = httpsPort }, Serilog.Core.Logger.None);
+        FleetService.StartAsync(new FleetServiceOptions
+        {
+            DataDir = data, HttpPort = httpPort, MqttPort = mqttPort, HttpsPort = httpsPort, HarvestEvery = TimeSpan.FromMilliseconds(200),
+        }, Serilog.Core.Logger.None);
 
     /// <summary>Stops the service and starts it again on the same ports and data (devices reconnect by themselves).</summary>
     public async Task RestartServiceAsync()

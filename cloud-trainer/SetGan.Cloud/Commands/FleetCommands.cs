@@ -7,21 +7,21 @@ namespace SetGan.Cloud.Commands;
 
 /// <summary>
 /// `setgan fleet serve` (the fleet service: embedded hub, k* controller, model store, API and dashboard)
-/// and the operators' commands that talk to it over HTTP: `list`, `budget`, `deploy`, `add`.
+/// and the operators' commands that talk to it over HTTP: `list`, `budget`, `deploy`, `add` (and `train`, `jobs` in <see cref="FleetJobCommands"/>).
 /// </summary>
 public static class FleetCommands
 {
     public static string DefaultData => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "setgan", "fleet");
 
-    private static Option<string> DataOption() => new("--data")
+    internal static Option<string> DataOption() => new("--data")
     {
         Description = "The fleet service's folder (hub/, models/, keys/, admin.token, service.json).", DefaultValueFactory = _ => DefaultData,
     };
 
-    private static Option<string?> ServiceOption() => new("--service") { Description = "The service's address (default: from DATA/service.json)." };
-    private static Option<string?> TokenOption() => new("--token") { Description = "The admin token (default: SETGAN_FLEET_TOKEN, else DATA/admin.token)." };
+    internal static Option<string?> ServiceOption() => new("--service") { Description = "The service's address (default: from DATA/service.json)." };
+    internal static Option<string?> TokenOption() => new("--token") { Description = "The admin token (default: SETGAN_FLEET_TOKEN, else DATA/admin.token)." };
 
-    public static IEnumerable<Command> All() => [Serve(), List(), Budget(), Deploy(), Add()];
+    public static IEnumerable<Command> All() => [Serve(), List(), Budget(), Deploy(), Add(), .. FleetJobCommands.All()];
 
     private static Command Serve()
     {
@@ -31,11 +31,12 @@ public static class FleetCommands
         var host = new Option<string>("--host") { Description = "The name devices reach the hub by (in SAS tokens, the certificate and package URLs).", DefaultValueFactory = _ => "localhost" };
         var mqtt = new Option<int>("--mqtt-port") { Description = "MQTT over TLS for devices (IoT Hub's port).", DefaultValueFactory = _ => 8883 };
         var https = new Option<int>("--https-port") { Description = "HTTPS package downloads for devices.", DefaultValueFactory = _ => 8443 };
+        var (jobs, workers) = (ServiceTrainers.JobsOption(), ServiceTrainers.WorkersOption());
         var command = new Command("serve",
             "Run the fleet service until Ctrl+C: the embedded IoT Hub devices connect to, k* per device (re-planned when a budget, package or measured " +
             "energy profile changes, and pushed), the model store, the operators' API and the dashboard. Prints the dashboard's address with its admin token.")
         {
-            data, port, listen, host, mqtt, https,
+            data, port, listen, host, mqtt, https, jobs, workers,
         };
         command.SetAction((parse, cancel) => CliErrors.Run(async () =>
         {
@@ -44,10 +45,12 @@ public static class FleetCommands
             await using var service = await FleetService.StartAsync(new FleetServiceOptions
             {
                 DataDir = folder, HttpPort = parse.GetValue(port), Listen = parse.GetValue(listen)!, HostName = parse.GetValue(host)!,
-                MqttPort = parse.GetValue(mqtt), HttpsPort = parse.GetValue(https),
+                MqttPort = parse.GetValue(mqtt), HttpsPort = parse.GetValue(https), Jobs = parse.GetValue(jobs),
             }, log, cancel);
+            await using var trainers = ServiceTrainers.Start(service, parse.GetValue(workers), log);
             System.Console.WriteLine($"fleet service: dashboard {service.DashboardUrl}");
             System.Console.WriteLine($"devices connect to MQTT/TLS {parse.GetValue(host)}:{service.Hub.MqttPort}; packages are served on HTTPS {service.Hub.HttpsPort}");
+            System.Console.WriteLine($"training jobs in {service.Jobs.Describe}, {parse.GetValue(workers)} trainer(s) in this process; submit one with `setgan fleet train IMAGE --data {folder}`");
             System.Console.WriteLine($"agents verify packages with {service.PublicKeyPath}; add a device with `setgan fleet add ID --tag T --data {folder}`. Ctrl+C stops.");
             try { await Task.Delay(Timeout.Infinite, cancel); }
             catch (OperationCanceledException) { }
@@ -149,7 +152,7 @@ public static class FleetCommands
         return parts.Count > 0 ? string.Join(", ", parts) : "none";
     }
 
-    private static Task<int> WithClient(ParseResult parse, Option<string> data, Option<string?> service, Option<string?> token, Func<FleetClient, Task> action) =>
+    internal static Task<int> WithClient(ParseResult parse, Option<string> data, Option<string?> service, Option<string?> token, Func<FleetClient, Task> action) =>
         CliErrors.Run(async () =>
         {
             using var client = FleetClient.ForDataFolder(parse.GetValue(data)!, parse.GetValue(service), parse.GetValue(token));

@@ -8,7 +8,8 @@ namespace SetGan.Cloud.Commands;
 /// <summary>`setgan fleet worker --jobs sqlite:DIR|azure:CONNSTR --key KEY [--once]`: a trainer machine taking training jobs.</summary>
 public static class WorkerCommand
 {
-    public static string DefaultJobs => TrainingJobQueues.SqlitePrefix + Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "setgan", "fleet");
+    /// <summary>The queue `setgan fleet serve` keeps by default (sqlite:DATA/jobs), so a worker beside it needs no --jobs.</summary>
+    public static string DefaultJobs => TrainingJobQueues.SqlitePrefix + Path.Combine(FleetCommands.DefaultData, "jobs");
 
     public static Command Create()
     {

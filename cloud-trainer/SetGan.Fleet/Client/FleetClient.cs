@@ -13,7 +13,7 @@ public sealed class FleetApiException(int status, string message) : Exception(me
 }
 
 /// <summary>The operators' API over HTTP, for `setgan fleet ...` and the tests: the same calls the dashboard makes.</summary>
-public sealed class FleetClient : IDisposable
+public sealed partial class FleetClient : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly HttpClient http;

@@ -195,10 +195,27 @@ async function refreshPackages() {
   try { document.getElementById("packages").replaceChildren(...(await api("/packages")).map(drawPackage)); } catch (e) { showError(e); }
 }
 
+// Training jobs: one row each, newest first; the package column shows the SHA-256 to deploy once the model store has it.
+async function refreshJobs() {
+  try {
+    const rows = (await api("/jobs")).reverse().map(j => {
+      const settings = `${j.preset}, ${j.mode}` + (j.iterations ? `, ${j.iterations} it.` : "") + (j.maxSize ? `, ${j.maxSize} px` : "");
+      const row = el("tr", { "data-job": j.id, class: "job " + j.state },
+        el("td", { class: "id" }, j.id), el("td", { class: "image" }, j.image), el("td", { class: "settings" }, settings),
+        el("td", { class: "state" }, j.state), el("td", { class: "worker" }, j.worker || "–"), el("td", { class: "progress" }, j.progress || "–"),
+        el("td", { class: "attempts num" }, String(j.attempts)),
+        el("td", { class: "package", title: j.package || "" }, j.package ? j.package.slice(0, 12) : "–"), el("td", { class: "error" }, j.error || ""));
+      return row;
+    });
+    document.querySelector("#jobs tbody").replaceChildren(...rows);
+  } catch (e) { showError(e); }
+}
+
 function every(ms, f) { f(); setInterval(f, ms); }
 refreshDevices().then(() => {
   every(1000, refreshDevices);
   every(1000, refreshPanels);
   every(3000, refreshImages);
   every(3000, refreshPackages);
+  every(3000, refreshJobs);
 });

@@ -99,6 +99,7 @@ public static class FleetApi
                 decisions.Add(View(device, await service.Controller.DeployAsync(device, matches[0].Reference, ct)));
             return Results.Ok(decisions);
         }));
+        JobsApi.Map(api, service);
         api.MapGet("/public-key", () => Results.Text(File.ReadAllText(service.PublicKeyPath), "application/x-pem-file"));
     }
 

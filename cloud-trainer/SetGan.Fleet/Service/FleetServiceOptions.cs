@@ -21,6 +21,13 @@ public sealed record FleetServiceOptions
     /// <summary>How many seconds of power the dashboard keeps per device (in memory).</summary>
     public int PowerHistorySeconds { get; init; } = 120;
 
+    /// <summary>The training-job queue: sqlite:DIR or azure:CONNECTION-STRING; null keeps the jobs in sqlite:DATA/jobs.</summary>
+    public string? Jobs { get; init; }
+
+    /// <summary>How often succeeded jobs are looked for and their packages taken into the model store.</summary>
+    public TimeSpan HarvestEvery { get; init; } = TimeSpan.FromSeconds(2);
+
+    public string JobsSpec => Jobs ?? SetGan.Fleet.Jobs.TrainingJobQueues.SqlitePrefix + Path.Combine(DataDir, "jobs");
     public string HubDir => Path.Combine(DataDir, "hub");
     public string ModelsDir => Path.Combine(DataDir, "models");
     public string KeysDir => Path.Combine(DataDir, "keys");
