@@ -30,6 +30,7 @@ public sealed class SqliteJobQueue : ITrainingJobQueue
             CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, request TEXT NOT NULL, state TEXT NOT NULL, submitted INTEGER NOT NULL,
                 worker TEXT, started INTEGER, finished INTEGER, progress TEXT, error TEXT, attempts INTEGER NOT NULL,
                 lease TEXT, lease_until INTEGER, package TEXT);
+            -- rowid breaks ties in submission order (two jobs in one millisecond)
             CREATE INDEX IF NOT EXISTS jobs_claimable ON jobs (state, submitted);
             """, null);
     }
@@ -57,7 +58,7 @@ public sealed class SqliteJobQueue : ITrainingJobQueue
 
     public Task<IReadOnlyList<TrainingJob>> ListAsync(CancellationToken ct = default)
     {
-        lock (gate) return Task.FromResult<IReadOnlyList<TrainingJob>>(Query("SELECT * FROM jobs ORDER BY submitted, id", null).Select(r => r.Job).ToList());
+        lock (gate) return Task.FromResult<IReadOnlyList<TrainingJob>>(Query("SELECT * FROM jobs ORDER BY submitted, rowid", null).Select(r => r.Job).ToList());
     }
 
     public Task<TrainingJob?> GetAsync(string id, CancellationToken ct = default)
@@ -72,7 +73,7 @@ public sealed class SqliteJobQueue : ITrainingJobQueue
         lock (gate)
         {
             using var tx = connection.BeginTransaction(); // BEGIN IMMEDIATE: the write lock before reading, so two processes cannot claim the same row
-            var candidates = Query("SELECT * FROM jobs WHERE state = 'Queued' OR (state = 'Running' AND lease_until < $now) ORDER BY submitted, id", tx,
+            var candidates = Query("SELECT * FROM jobs WHERE state = 'Queued' OR (state = 'Running' AND lease_until < $now) ORDER BY submitted, rowid", tx,
                 ("$now", now.ToUnixTimeMilliseconds()));
             foreach (var row in candidates)
             {
