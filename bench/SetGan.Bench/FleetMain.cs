@@ -16,10 +16,12 @@ internal static class FleetMain
             Warmup: TimeSpan.FromSeconds(double.Parse(Value("--warmup", "5"), CultureInfo.InvariantCulture)),
             SamplesPerBatch: int.Parse(Value("--samples", "100"), CultureInfo.InvariantCulture),
             Panels: int.Parse(Value("--panels", "8"), CultureInfo.InvariantCulture),
-            ConnectBatch: int.Parse(Value("--connect-batch", "50"), CultureInfo.InvariantCulture));
+            ConnectBatch: int.Parse(Value("--connect-batch", "50"), CultureInfo.InvariantCulture),
+            ImagesPerDevice: int.Parse(Value("--images", "0"), CultureInfo.InvariantCulture));
         Console.WriteLine($"fleet: one fleet service in-process (embedded hub over MQTT/TLS, SQLite WAL, Kestrel), {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB");
         Console.WriteLine($"devices: the agent's DeviceClient (TLS, SAS, QoS 1), one power batch of {settings.SamplesPerBatch} samples per second each, phases spread over the second");
         Console.WriteLine($"dashboard: one page polling as dashboard.js does, with {settings.Panels} panels (every 1 s: GET /, /api/devices, power x {settings.Panels}; every 3 s: images x {settings.Panels}, /api/packages)");
+        if (settings.ImagesPerDevice > 0) Console.WriteLine($"history: each device first sends {settings.ImagesPerDevice} small images (1 kB, one chunk), as a device that ran a while has");
         Console.WriteLine($"caveat: devices, dashboard and service share this process and its {Environment.ProcessorCount} cores; the load generator's cost counts against the service");
         Console.WriteLine($"{settings.Warmup.TotalSeconds:F0} s warm-up then {settings.Measured.TotalSeconds:F0} s measured per size; saturated when stored < {FleetBenchmark.AchievedFloor:P0} of target, a device cannot connect, or the dashboard poll p95 > {FleetBenchmark.DashboardP95LimitMs:F0} ms");
         Console.WriteLine();
@@ -48,7 +50,7 @@ internal static class FleetMain
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
             File.WriteAllText(json, JsonSerializer.Serialize(new
             {
-                cores = Environment.ProcessorCount, samplesPerBatch = settings.SamplesPerBatch, panels = settings.Panels, measuredSeconds = settings.Measured.TotalSeconds,
+                cores = Environment.ProcessorCount, samplesPerBatch = settings.SamplesPerBatch, imagesPerDevice = settings.ImagesPerDevice, panels = settings.Panels, measuredSeconds = settings.Measured.TotalSeconds,
                 warmupSeconds = settings.Warmup.TotalSeconds, sameProcess = true, saturatedAt = first?.Devices, steps,
             }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals }));
             Console.WriteLine($"wrote {json}");
