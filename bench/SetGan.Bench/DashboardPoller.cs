@@ -32,7 +32,8 @@ internal sealed class DashboardPoller(HttpClient http, IReadOnlyList<string> pan
             await Task.WhenAll(requests);
             Record("tick", Stopwatch.GetElapsedTime(start));
             var rest = TimeSpan.FromSeconds(tick + 1) - clock.Elapsed;
-            if (rest > TimeSpan.Zero && clock.Elapsed + rest < duration) await Task.Delay(rest);
+            if (clock.Elapsed + rest >= duration) break; // the next second starts after the measured period
+            if (rest > TimeSpan.Zero) await Task.Delay(rest);
         }
     }
 
