@@ -132,18 +132,38 @@ public static class LinkBenchmark
         var clients = new List<DeviceClient>();
         for (int d = 0; d < count; d++)
         {
-            string id = $"{prefix}-{d.ToString("D3", CultureInfo.InvariantCulture)}";
+            string id = DeviceId(prefix, d);
             hub.Devices.Add(id);
-            var client = new DeviceClient(DeviceConnectionString.Parse(hub.ConnectionString(id)), LinkModes.Local, Serilog.Core.Logger.None);
-            await client.ConnectAsync(TimeSpan.FromHours(1), CancellationToken.None);
-            clients.Add(client);
+            clients.Add(await ConnectDeviceAsync(hub, id, CancellationToken.None));
         }
         return clients;
+    }
+
+    internal static string DeviceId(string prefix, int d) => $"{prefix}-{d.ToString("D3", CultureInfo.InvariantCulture)}";
+
+    /// <summary>One registered device connected as the agent connects: its own DeviceClient, TLS, a SAS token, QoS 1.</summary>
+    internal static async Task<DeviceClient> ConnectDeviceAsync(EmbeddedHub hub, string id, CancellationToken ct)
+    {
+        var client = new DeviceClient(DeviceConnectionString.Parse(hub.ConnectionString(id)), LinkModes.Local, Serilog.Core.Logger.None);
+        try
+        {
+            await client.ConnectAsync(TimeSpan.FromHours(1), ct);
+            return client;
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>A power batch as the agent sends one: 20 samples (a tenth of a second at 200 Hz).</summary>
     private static byte[] PowerBody() => new PowerBatch("bench", "emulated ina219", true, DateTimeOffset.UtcNow, 0,
         Enumerable.Range(0, 20).Select(i => new PowerBatch.Row(i * 0.005, 5.1, 0.6, 3.06)).ToList()).Encode();
 
-    private static double Percentile(double[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+    /// <summary>A power batch of <paramref name="samples"/> rows <paramref name="step"/> seconds apart from <paramref name="from"/>, varying a little as a real sensor's do.</summary>
+    internal static byte[] PowerBody(string device, DateTimeOffset from, int samples, double step) => new PowerBatch(device, "emulated ina219", true, from, 0,
+        Enumerable.Range(0, samples).Select(i => new PowerBatch.Row(i * step, 5.1 - 0.001 * (i % 7), 0.6 + 0.01 * (i % 5), (5.1 - 0.001 * (i % 7)) * (0.6 + 0.01 * (i % 5)))).ToList()).Encode();
+
+    internal static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 }

@@ -9,18 +9,20 @@ using static TorchSharp.torch;
 // matmul rate measured in the same run, and the speed ratio to the same SinGAN iteration in PyTorch
 // (bench/singan_peer.py) measured in the same run when Debian's python3-torch is installed.
 var options = Args.Parse(args);
-if (options.Command is not ("training" or "inference" or "modes" or "agent" or "link"))
+if (options.Command is not ("training" or "inference" or "modes" or "agent" or "link" or "fleet"))
 {
     Console.Error.WriteLine("usage: setgan-bench training [--sizes 128,250] [--iterations 2] [--warmup 1] [--rounds 2] [--threads 2] [--image samples/balloons.png] [--json bench/results/training.json] [--no-peer]");
     Console.Error.WriteLine("       setgan-bench inference [--sizes 250] [--repeats 20] [--threads 2] [--image samples/balloons.png] [--json bench/results/inference.json]");
     Console.Error.WriteLine("       setgan-bench modes [--sizes 128] [--iterations 100] [--threads 2] [--samples 4] [--image samples/balloons.png] [--json bench/results/modes.json]");
     Console.Error.WriteLine("       setgan-bench agent [--sizes 250] [--rounds 2] [--json bench/results/agent.json]   (the real agent: start-up, memory, samples/s, sensing cost)");
     Console.Error.WriteLine("       setgan-bench link [--rounds 2] [--json bench/results/link.json]   (the embedded hub: telemetry from 100 devices, image bytes/s, budget change to new k)");
+    Console.Error.WriteLine("       setgan-bench fleet [--devices 100,250,500,1000,1500] [--seconds 20] [--json bench/results/fleet.json]   (devices one fleet service holds: telemetry stored/s, dashboard latency)");
     Console.Error.WriteLine("       setgan-bench modes --project 250 [--iterations 1] [--threads 2]   (projects the paper preset's wall-clock from per-scale costs)");
     return 2;
 }
 if (options.Command == "agent") return AgentMain(options);
 if (options.Command == "link") return await LinkMain.RunAsync(options);
+if (options.Command == "fleet") return await FleetMain.RunAsync(args, options.Json);
 set_num_threads(options.Threads);
 var image = ImageFile.Load(options.Image);
 if (options.Command == "inference") return InferenceMain(options, image);

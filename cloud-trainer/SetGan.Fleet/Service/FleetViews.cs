@@ -34,27 +34,39 @@ public sealed class FleetViews(IDeviceHub hub, FleetController controller, Power
 {
     public const string Measured = "measured", ProfiledEstimated = "profiled, estimated sensor", BoardEstimate = "board estimate";
 
-    public IReadOnlyList<DeviceView> Devices() => hub.Devices.List().Select(d => Device(d.Id, d)).OfType<DeviceView>().ToList();
+    /// <summary>How many of a device's newest images its energy per image averages over.</summary>
+    private const int RecentImages = 50;
 
-    public DeviceView? Device(string id, DeviceIdentity? identity = null)
+    /// <summary>
+    /// Every device; the dashboard asks each second. Image counts come in one query for the fleet and only the images
+    /// the row shows are read (the whole history per device per request cost the most at 1,000 devices).
+    /// </summary>
+    public IReadOnlyList<DeviceView> Devices()
+    {
+        var imageCounts = hub.Telemetry.ImageCounts();
+        return hub.Devices.List().Select(d => Device(d.Id, d, imageCounts.GetValueOrDefault(d.Id))).OfType<DeviceView>().ToList();
+    }
+
+    public DeviceView? Device(string id, DeviceIdentity? identity = null, int? imageCount = null)
     {
         identity ??= hub.Devices.Get(id);
         if (identity is null) return null;
         var twin = hub.Twins.Get(id);
         var reported = twin.Reported;
-        var images = hub.Telemetry.Images(id);
+        int imagesSent = imageCount ?? hub.Telemetry.ImageCount(id);
+        var images = imagesSent > 0 ? hub.Telemetry.Images(id, RecentImages) : [];
         var now = power.Now(id);
         DateTimeOffset? lastSeen = Latest(now?.Time, images.Count > 0 ? images[^1].Time : null, activity.LastSeen(id));
         return new DeviceView(id, identity.Enabled, hub.IsConnected(id), hub.Devices.Tags(id),
             Text(reported, TwinProperties.Profile), reported[TwinProperties.Sensor]?["name"]?.ToString(), Text(reported, TwinProperties.Status),
             Int(reported, TwinProperties.ActiveK), Int(twin.Desired, TwinProperties.K), controller.Decisions.GetValueOrDefault(id),
             twin.Desired[TwinProperties.Budget]?.DeepClone(), reported[TwinProperties.ActivePackage]?["sha256"]?.ToString(), lastSeen,
-            now?.Watts, now?.Estimated ?? false, RecentJoules(images), images.Count,
+            now?.Watts, now?.Estimated ?? false, RecentJoules(images), imagesSent,
             reported[TwinProperties.Rejected]?.ToString());
     }
 
     public IReadOnlyList<ImageView> Images(string device, int latest) =>
-        hub.Telemetry.Images(device).TakeLast(latest).Reverse()
+        hub.Telemetry.Images(device, latest).Reverse()
             .Select(i => new ImageView(i.Device, i.ImageId, i.K, i.Seed, i.Time, i.Seconds, i.Joules, i.EnergyEstimated, $"/api/devices/{i.Device}/images/{i.ImageId}.png"))
             .ToList();
 
@@ -95,7 +107,7 @@ public sealed class FleetViews(IDeviceHub hub, FleetController controller, Power
     {
         if (images.Count == 0) return null;
         int k = images[^1].K;
-        var joules = images.TakeLast(50).Where(i => i.K == k && i.Joules is not null).Select(i => i.Joules!.Value).ToList();
+        var joules = images.TakeLast(RecentImages).Where(i => i.K == k && i.Joules is not null).Select(i => i.Joules!.Value).ToList();
         return joules.Count > 0 ? joules.Average() : null;
     }
 

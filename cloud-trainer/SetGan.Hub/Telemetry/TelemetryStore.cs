@@ -126,6 +126,18 @@ public sealed partial class TelemetryStore
         db.Read(c => c.Query("SELECT device, image, k, seed, time, seconds, joules, estimated, path, sha256 FROM images WHERE device = $d ORDER BY time, image",
             ImageRow, ("$d", device)));
 
+    /// <summary>The device's newest <paramref name="latest"/> images, oldest first, without reading its whole history (a device makes one a minute for months).</summary>
+    public IReadOnlyList<ImageRecord> Images(string device, int latest) =>
+        db.Read(c => c.Query("SELECT device, image, k, seed, time, seconds, joules, estimated, path, sha256 FROM images WHERE device = $d ORDER BY time DESC, image DESC LIMIT $n",
+            ImageRow, ("$d", device), ("$n", latest))).AsEnumerable().Reverse().ToList();
+
+    public int ImageCount(string device) =>
+        db.Read(c => c.Query("SELECT COUNT(*) FROM images WHERE device = $d", r => r.GetInt32(0), ("$d", device)).Single());
+
+    /// <summary>Images per device that sent any, in one query for the fleet rather than one per device.</summary>
+    public IReadOnlyDictionary<string, int> ImageCounts() =>
+        db.Read(c => c.Query("SELECT device, COUNT(*) FROM images GROUP BY device", r => (Device: r.GetString(0), Count: r.GetInt32(1)))).ToDictionary(p => p.Device, p => p.Count);
+
     public ImageRecord? Image(string device, string imageId) =>
         db.Read(c => c.Query("SELECT device, image, k, seed, time, seconds, joules, estimated, path, sha256 FROM images WHERE device = $d AND image = $i",
             ImageRow, ("$d", device), ("$i", imageId))).SingleOrDefault();
