@@ -104,4 +104,23 @@ public sealed class DashboardTests
         await Assertions.Expect(page.Locator("#jobs tbody tr").First).ToHaveAttributeAsync("data-job", waiting.Id); // newest first
         await Assertions.Expect(page.Locator("#error")).ToBeEmptyAsync();
     }
+
+    [Fact]
+    public async Task A_large_fleet_shows_panels_for_a_few_devices_and_the_operator_picks_which()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var rig = await FleetRig.StartAsync();
+        for (int i = 1; i <= 10; i++) await rig.Client.AddDeviceAsync($"pi-{i:00}", [], ct);
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.OpenAsync(rig.Service.DashboardUrl);
+
+        await Assertions.Expect(page.Locator("#devices tbody tr")).ToHaveCountAsync(10);
+        await Assertions.Expect(page.Locator(".panel")).ToHaveCountAsync(8); // each panel polls the service every second
+        await Assertions.Expect(page.Locator("#panels-note")).ToContainTextAsync("8 of 10 devices");
+        await page.Locator("#devices tr[data-device='pi-10'] td.id").ClickAsync();
+        await Assertions.Expect(page.Locator(".panel[data-device='pi-10']")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".panel")).ToHaveCountAsync(8);
+        await page.Locator("#devices tr[data-device='pi-10'] td.id").ClickAsync();
+        await Assertions.Expect(page.Locator(".panel[data-device='pi-10']")).ToHaveCountAsync(0);
+    }
 }

@@ -11,7 +11,10 @@
 })();
 
 const palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
-const state = { devices: [], colours: {} };
+// Panels (live power and images) for at most this many devices: each costs two requests a second, and a page
+// polling every device of a large fleet would load the service more than the devices do.
+const maxPanels = 8;
+const state = { devices: [], colours: {}, chosen: null };
 
 async function api(path, options) {
   const response = await fetch("/api" + path, Object.assign({ credentials: "same-origin" }, options));
@@ -59,6 +62,8 @@ function deviceRow(d) {
   if (!row) {
     row = el("tr", { "data-device": d.id });
     for (const name of ["id", "tags", "profile", "status", "k", "budget", "joules", "power", "seen"]) row.append(el("td", { class: name }));
+    row.querySelector("td.id").addEventListener("click", () => toggle(d.id));
+    row.querySelector("td.id").title = "show or hide this device's power and images";
     const input = el("input", { class: "budget-j", type: "number", min: "0.000001", step: "any", placeholder: "J" });
     const button = el("button", { class: "budget-set", type: "button" }, "set");
     const result = el("span", { class: "decision" });
@@ -178,15 +183,36 @@ async function refreshDevices() {
   } catch (e) { showError(e); }
 }
 
+// The devices with panels: the operator's choice (click a device's name), else the first few.
+function shown() {
+  const ids = state.devices.map(d => d.id);
+  const chosen = state.chosen ? ids.filter(id => state.chosen.has(id)) : ids.slice(0, maxPanels);
+  for (const p of document.querySelectorAll(".panel")) if (!chosen.includes(p.dataset.device)) p.remove();
+  document.getElementById("panels-note").textContent =
+    ids.length > chosen.length ? `${chosen.length} of ${ids.length} devices; click a device's name to show or hide its panel` : "";
+  return state.devices.filter(d => chosen.includes(d.id));
+}
+
+function toggle(id) {
+  if (!state.chosen) state.chosen = new Set(state.devices.slice(0, maxPanels).map(d => d.id));
+  if (state.chosen.has(id)) state.chosen.delete(id);
+  else {
+    if (state.chosen.size >= maxPanels) state.chosen.delete(state.chosen.values().next().value);
+    state.chosen.add(id);
+  }
+  refreshPanels();
+  refreshImages();
+}
+
 async function refreshPanels() {
-  await Promise.all(state.devices.map(async d => {
+  await Promise.all(shown().map(async d => {
     const p = panel(d);
     try { drawPower(p, await api(`/devices/${encodeURIComponent(d.id)}/power`)); } catch (e) { showError(e); }
   }));
 }
 
 async function refreshImages() {
-  await Promise.all(state.devices.map(async d => {
+  await Promise.all(shown().map(async d => {
     try { drawImages(panel(d), await api(`/devices/${encodeURIComponent(d.id)}/images?latest=6`)); } catch (e) { showError(e); }
   }));
 }

@@ -73,6 +73,12 @@ public sealed partial class DeviceRegistry
         db.Read(c => c.Query("SELECT tag FROM device_tags WHERE device = $id UNION SELECT grp FROM group_members WHERE device = $id ORDER BY 1",
             r => r.GetString(0), ("$id", deviceId)));
 
+    /// <summary>Every device's tags (and group) in one query, for fleet-wide views.</summary>
+    public IReadOnlyDictionary<string, List<string>> AllTags() =>
+        db.Read(c => c.Query("SELECT device, tag FROM device_tags UNION SELECT device, grp FROM group_members ORDER BY 1, 2",
+            r => (Device: r.GetString(0), Tag: r.GetString(1))))
+            .GroupBy(t => t.Device).ToDictionary(g => g.Key, g => g.Select(t => t.Tag).ToList());
+
     /// <summary>The devices carrying a tag (or enrolled in a group of that name).</summary>
     public IReadOnlyList<string> Tagged(string tag) =>
         db.Read(c => c.Query("SELECT device FROM device_tags WHERE tag = $t UNION SELECT device FROM group_members WHERE grp = $t ORDER BY 1",

@@ -6,6 +6,9 @@ namespace SetGan.Hub;
 /// <summary>A device twin: desired (set by the cloud) and reported (set by the device), each with its own version.</summary>
 public sealed record Twin(JsonObject Desired, long DesiredVersion, JsonObject Reported, long ReportedVersion)
 {
+    /// <summary>A device's twin before anything was desired or reported.</summary>
+    public static Twin Empty => new([], 1, [], 1);
+
     /// <summary>The body IoT Hub answers a twin GET with: each section carries its "$version".</summary>
     public JsonObject ToDocument() => new()
     {
@@ -40,6 +43,12 @@ public sealed class TwinStore
         return db.Read(c => Load(c, null, deviceId));
     }
 
+    /// <summary>Every stored twin in one query, for fleet-wide views (a device that never had a twin is absent).</summary>
+    public IReadOnlyDictionary<string, Twin> All() =>
+        db.Read(c => c.Query("SELECT device, desired, desired_version, reported, reported_version FROM twins",
+            r => (Device: r.GetString(0), Twin: new Twin((JsonObject)JsonNode.Parse(r.GetString(1))!, r.GetInt64(2), (JsonObject)JsonNode.Parse(r.GetString(3))!, r.GetInt64(4)))))
+            .ToDictionary(t => t.Device, t => t.Twin);
+
     /// <summary>Merges a patch into desired; returns the new version and the whole twin.</summary>
     internal Twin PatchDesired(string deviceId, JsonObject patch) => Patch(deviceId, patch, desired: true);
 
@@ -69,7 +78,7 @@ public sealed class TwinStore
         var rows = tx is null
             ? c.Query("SELECT desired, desired_version, reported, reported_version FROM twins WHERE device = $d", Row, ("$d", deviceId))
             : c.Query(tx, "SELECT desired, desired_version, reported, reported_version FROM twins WHERE device = $d", Row, ("$d", deviceId));
-        return rows.SingleOrDefault() ?? new Twin([], 1, [], 1);
+        return rows.SingleOrDefault() ?? Twin.Empty;
     }
 
     private static Twin Row(Microsoft.Data.Sqlite.SqliteDataReader r) =>

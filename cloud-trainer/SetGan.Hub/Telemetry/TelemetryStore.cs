@@ -138,6 +138,21 @@ public sealed partial class TelemetryStore
     public IReadOnlyDictionary<string, int> ImageCounts() =>
         db.Read(c => c.Query("SELECT device, COUNT(*) FROM images GROUP BY device", r => (Device: r.GetString(0), Count: r.GetInt32(1)))).ToDictionary(p => p.Device, p => p.Count);
 
+    /// <summary>
+    /// Per device that sent images, in one query for the fleet: how many, the newest one's k and time, and the mean energy
+    /// of its newest <paramref name="recent"/> images at that k that carry a figure (an image shorter than the sensor's interval has none).
+    /// </summary>
+    public IReadOnlyDictionary<string, ImageSummary> ImageSummaries(int recent) =>
+        db.Read(c => c.Query("""
+            WITH ranked AS (SELECT device, k, time, joules, ROW_NUMBER() OVER (PARTITION BY device ORDER BY time DESC, image DESC) AS n,
+                                   COUNT(*) OVER (PARTITION BY device) AS total FROM images)
+            SELECT r.device, MAX(r.total), newest.k, newest.time, AVG(CASE WHEN r.k = newest.k THEN r.joules END)
+            FROM ranked r JOIN ranked newest ON newest.device = r.device AND newest.n = 1
+            WHERE r.n <= $recent GROUP BY r.device
+            """, r => new ImageSummary(r.GetString(0), r.GetInt32(1), r.GetInt32(2), DateTimeOffset.Parse(r.GetString(3), CultureInfo.InvariantCulture),
+                r.IsDBNull(4) ? null : r.GetDouble(4)), ("$recent", recent)))
+            .ToDictionary(s => s.Device);
+
     public ImageRecord? Image(string device, string imageId) =>
         db.Read(c => c.Query("SELECT device, image, k, seed, time, seconds, joules, estimated, path, sha256 FROM images WHERE device = $d AND image = $i",
             ImageRow, ("$d", device), ("$i", imageId))).SingleOrDefault();
