@@ -66,3 +66,32 @@ public sealed class FleetServiceTests
         return (json.GetProperty("points").GetArrayLength(), json.GetProperty("estimated").GetBoolean());
     }
 }
+
+/// <summary>Revoking a device from the fleet takes effect at once, not at its next connection.</summary>
+public sealed class RevocationTests
+{
+    [Fact]
+    public async Task A_revoked_device_is_cut_off_at_once_and_stays_out_until_enabled()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var rig = await FleetRig.StartAsync();
+        await rig.StartAgentAsync("pi-01", "raspberry-pi-4", ["lab"]);
+        (await rig.WaitForAsync(async () => (await rig.DeviceAsync("pi-01")).Connected)).ShouldBeTrue(rig.Output);
+
+        var revoked = await rig.Client.SetEnabledAsync("pi-01", false, ct);
+        revoked.GetProperty("enabled").GetBoolean().ShouldBeFalse();
+        (await rig.WaitForAsync(async () => !(await rig.DeviceAsync("pi-01")).Connected, 5)).ShouldBeTrue(rig.Output);
+        // The agent keeps retrying with its key (backoff capped at 1 s here): every attempt is refused.
+        await Task.Delay(TimeSpan.FromSeconds(4), ct);
+        var device = await rig.DeviceAsync("pi-01");
+        device.Connected.ShouldBeFalse();
+        device.Enabled.ShouldBeFalse();
+
+        await rig.Client.SetEnabledAsync("pi-01", true, ct);
+        (await rig.WaitForAsync(async () => (await rig.DeviceAsync("pi-01")).Connected, 30)).ShouldBeTrue(rig.Output);
+
+        await rig.Client.RemoveDeviceAsync("pi-01", ct);
+        (await rig.WaitForAsync(async () => !rig.Service.Hub.IsConnected("pi-01"), 5)).ShouldBeTrue(rig.Output);
+        (await rig.Client.DevicesAsync(ct)).ShouldBeEmpty();
+    }
+}

@@ -21,7 +21,7 @@ public static class FleetCommands
     internal static Option<string?> ServiceOption() => new("--service") { Description = "The service's address (default: from DATA/service.json)." };
     internal static Option<string?> TokenOption() => new("--token") { Description = "The admin token (default: SETGAN_FLEET_TOKEN, else DATA/admin.token)." };
 
-    public static IEnumerable<Command> All() => [Serve(), List(), Budget(), Deploy(), Add(), .. FleetJobCommands.All()];
+    public static IEnumerable<Command> All() => [Serve(), List(), Budget(), Deploy(), Add(), Revoke(), Enable(), .. FleetJobCommands.All()];
 
     private static Command Serve()
     {
@@ -132,6 +132,38 @@ public static class FleetCommands
         };
         command.SetAction((parse, cancel) => WithClient(parse, data, service, token, async client =>
             System.Console.WriteLine(await client.AddDeviceAsync(parse.GetValue(id)!, parse.GetValue(tags) ?? [], cancel))));
+        return command;
+    }
+
+    private static Command Revoke()
+    {
+        var (data, service, token) = (DataOption(), ServiceOption(), TokenOption());
+        var id = new Argument<string>("id") { Description = "The device." };
+        var remove = new Option<bool>("--remove") { Description = "Delete the device and its key for good (a new `add` gives it a new key)." };
+        var command = new Command("revoke", "Cut a device off at once: the running hub drops its connection and refuses it until `setgan fleet enable ID`.")
+        {
+            id, remove, data, service, token,
+        };
+        command.SetAction((parse, cancel) => WithClient(parse, data, service, token, async client =>
+        {
+            string device = parse.GetValue(id)!;
+            if (parse.GetValue(remove)) await client.RemoveDeviceAsync(device, cancel);
+            else await client.SetEnabledAsync(device, false, cancel);
+            System.Console.WriteLine($"device {device} {(parse.GetValue(remove) ? "removed" : "revoked")}: its connection was dropped and new ones are refused");
+        }));
+        return command;
+    }
+
+    private static Command Enable()
+    {
+        var (data, service, token) = (DataOption(), ServiceOption(), TokenOption());
+        var id = new Argument<string>("id") { Description = "The device." };
+        var command = new Command("enable", "Let a revoked device connect again.") { id, data, service, token };
+        command.SetAction((parse, cancel) => WithClient(parse, data, service, token, async client =>
+        {
+            await client.SetEnabledAsync(parse.GetValue(id)!, true, cancel);
+            System.Console.WriteLine($"device {parse.GetValue(id)} enabled");
+        }));
         return command;
     }
 

@@ -66,6 +66,14 @@ public sealed partial class FleetClient : IDisposable
         return answer.GetProperty("connectionString").GetString()!;
     }
 
+    /// <summary>Disables a device (its live connection is dropped at once) or enables it again.</summary>
+    public Task<JsonElement> SetEnabledAsync(string id, bool enabled, CancellationToken ct = default) =>
+        SendAsync<JsonElement>(HttpMethod.Post, $"api/devices/{Uri.EscapeDataString(id)}/{(enabled ? "enable" : "revoke")}", null, ct);
+
+    /// <summary>Removes a device and its key for good.</summary>
+    public Task<JsonElement> RemoveDeviceAsync(string id, CancellationToken ct = default) =>
+        SendAsync<JsonElement>(HttpMethod.Delete, $"api/devices/{Uri.EscapeDataString(id)}", null, ct);
+
     private Task<T> GetAsync<T>(string path, CancellationToken ct) => SendAsync<T>(HttpMethod.Get, path, null, ct);
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, CancellationToken ct)

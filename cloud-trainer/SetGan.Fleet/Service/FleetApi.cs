@@ -60,6 +60,11 @@ public static class FleetApi
             foreach (string tag in request.Tags ?? []) hub.Devices.AddTag(request.Id, tag);
             return Results.Ok(new { id = request.Id, connectionString = hub.ConnectionString(request.Id) });
         }));
+        // Revocation takes effect at once: the hub drops the device's live connection and refuses its next ones.
+        api.MapPost("/devices/{id}/revoke", (string id) => Guard(() => Enable(hub, id, false)));
+        api.MapPost("/devices/{id}/enable", (string id) => Guard(() => Enable(hub, id, true)));
+        api.MapDelete("/devices/{id}", (string id) => Guard(() =>
+            hub.Devices.Remove(id) ? Results.Ok(new { id, removed = true }) : NotFound(id)));
         api.MapGet("/devices/{id}/power", (string id) =>
         {
             var (points, estimated) = power.Of(id);
@@ -101,6 +106,12 @@ public static class FleetApi
         }));
         JobsApi.Map(api, service);
         api.MapGet("/public-key", () => Results.Text(File.ReadAllText(service.PublicKeyPath), "application/x-pem-file"));
+    }
+
+    private static IResult Enable(IDeviceHub hub, string id, bool enabled)
+    {
+        hub.Devices.SetEnabled(id, enabled);
+        return Results.Ok(new { id, enabled, connected = hub.IsConnected(id) });
     }
 
     private static bool Authorized(HttpContext context, string token)
