@@ -184,9 +184,16 @@ public static class FleetCommands
         return parts.Count > 0 ? string.Join(", ", parts) : "none";
     }
 
+    /// <summary>Piped output (a script, a log) gets whole rows: a table folded at 80 columns cannot be read back line by line.</summary>
+    private static void WideWhenPiped()
+    {
+        if (System.Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 250);
+    }
+
     internal static Task<int> WithClient(ParseResult parse, Option<string> data, Option<string?> service, Option<string?> token, Func<FleetClient, Task> action) =>
         CliErrors.Run(async () =>
         {
+            WideWhenPiped();
             using var client = FleetClient.ForDataFolder(parse.GetValue(data)!, parse.GetValue(service), parse.GetValue(token));
             await action(client);
             return 0;

@@ -92,8 +92,6 @@ public static class FleetJobCommands
             foreach (var j in await client.JobsAsync(cancel))
                 table.AddRow(Markup.Escape(j.Id), Markup.Escape(j.Image), StateMarkup(j.State), Markup.Escape(j.Worker ?? "-"), Markup.Escape(j.Progress ?? "-"),
                     j.Attempts.ToString(), Markup.Escape(j.Package?[..12] ?? "-"), j.Error is null ? "" : $"[red]{Markup.Escape(j.Error)}[/]");
-            // Piped into grep or a file, Spectre would wrap at 80 columns; one job per line is what a script wants.
-            if (System.Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 250);
             AnsiConsole.Write(table);
         }));
         return command;
