@@ -33,6 +33,7 @@ public static class DemoCommand
         command.SetAction((parse, cancel) => CliErrors.Run(async () =>
         {
             string root = parse.GetValue(output)!, modelPath = Path.Combine(root, "model");
+            FleetCommands.WideWhenPiped();
             var settings = TrainingSettings.Quick;
             if (parse.GetValue(iterations) is { } n) settings = settings with { Iterations = n };
 

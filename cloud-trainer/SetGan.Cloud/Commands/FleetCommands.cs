@@ -185,7 +185,7 @@ public static class FleetCommands
     }
 
     /// <summary>Piped output (a script, a log) gets whole rows: a table folded at 80 columns cannot be read back line by line.</summary>
-    private static void WideWhenPiped()
+    internal static void WideWhenPiped()
     {
         if (System.Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 250);
     }

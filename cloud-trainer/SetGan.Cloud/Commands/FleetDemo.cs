@@ -56,7 +56,9 @@ public sealed class FleetDemo : IAsyncDisposable
         }
         System.Console.WriteLine($"deployed package {published.Reference.Sha256[..12]} ({n + 1} scales) to {Boards.Length} agents; each measures every k on its own sensor");
         await WatchAsync("agents download the package, run it and measure every k",
-            () => Boards.All(b => Curve(b.Device)?.Source is FleetViews.ProfiledEstimated or FleetViews.Measured && Row(b.Device).ActiveK == n), TimeSpan.FromMinutes(4), cancel);
+            () => Boards.All(b => Curve(b.Device)?.Source is FleetViews.ProfiledEstimated or FleetViews.Measured
+                && Row(b.Device) is { ActiveK: var k, Status: "running", Package: var sha } && k == n && sha == published.Reference.Sha256),
+            TimeSpan.FromMinutes(4), cancel);
 
         // One budget for the whole fleet, between what the boards measured, so that each gets its own k*.
         var curves = Boards.Select(b => Curve(b.Device)!).ToList();
