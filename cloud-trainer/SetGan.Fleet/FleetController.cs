@@ -121,11 +121,18 @@ public sealed class FleetController : IDisposable
         }
     }
 
+    // Board profiles are read and schema-checked from disk once per name: the dashboard's curves ask for every device's board every few seconds.
+    private static readonly ConcurrentDictionary<string, DeviceProfile?> Boards = new();
+
     internal static DeviceProfile? BoardOf(JsonObject reported)
     {
-        if (reported[TwinProperties.Profile]?.GetValue<string>() is not { } name) return null;
-        try { return DeviceProfiles.Load(name); }
-        catch (ProfileException) { return null; }
+        // A device names its board; only a plain name is looked up (never a path a device could point anywhere).
+        if (reported[TwinProperties.Profile] is not JsonValue v || !v.TryGetValue(out string? name) || !DeviceRegistry.IsValidId(name)) return null;
+        return Boards.GetOrAdd(name, n =>
+        {
+            try { return DeviceProfiles.Load(n); }
+            catch (ProfileException) { return null; }
+        });
     }
 
     public void Dispose() => hub.ReportedChanged -= OnReported;

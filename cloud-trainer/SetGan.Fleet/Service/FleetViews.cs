@@ -84,6 +84,7 @@ public sealed class FleetViews(IDeviceHub hub, FleetController controller, Power
     public IReadOnlyList<PackageView> Packages()
     {
         var devices = hub.Devices.List();
+        var twins = hub.Twins.All();
         return controller.Packages.Values.OrderByDescending(p => p.Published).Select(p =>
         {
             var m = p.Manifest;
@@ -93,8 +94,7 @@ public sealed class FleetViews(IDeviceHub hub, FleetController controller, Power
             var curves = new List<DeviceCurve>();
             foreach (var d in devices)
             {
-                var twin = hub.Twins.Get(d.Id);
-                if (twin.Desired[TwinProperties.Package]?["sha256"]?.ToString() != p.Reference.Sha256) continue;
+                if (twins.GetValueOrDefault(d.Id) is not { } twin || twin.Desired[TwinProperties.Package]?["sha256"]?.ToString() != p.Reference.Sha256) continue;
                 try
                 {
                     var measured = controller.MeasuredOf(d.Id, twin.Reported);
