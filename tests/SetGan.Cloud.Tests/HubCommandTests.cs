@@ -26,10 +26,7 @@ public sealed class HubCommandTests : IDisposable
     public async Task A_running_hub_gives_devices_connection_strings_that_pin_its_certificate()
     {
         using var hub = SetGanProcess.Start("hub", "--data", Data, "--mqtt-port", "0", "--https-port", "0");
-        var stdout = hub.StandardOutput;
-        string? line;
-        string banner = "";
-        while ((line = await stdout.ReadLineAsync(TestContext.Current.CancellationToken)) is not null && !line.Contains("Ctrl+C")) banner += line + "\n";
+        string banner = await SetGanProcess.ReadUntilAsync(hub, "Ctrl+C");
 
         var add = await SetGanProcess.RunAsync("devices", "add", "pi-01", "--data", Data);
         var again = await SetGanProcess.RunAsync("devices", "add", "pi-01", "--data", Data);
@@ -67,8 +64,7 @@ public sealed class HubCommandTests : IDisposable
     public async Task Edge_manifest_writes_a_deployment_with_the_groups_key_for_the_hub_devices_reach()
     {
         using var hub = SetGanProcess.Start("hub", "--data", Data, "--host", "hub.example.net", "--mqtt-port", "0", "--https-port", "0");
-        string? line;
-        while ((line = await hub.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken)) is not null && !line.Contains("Ctrl+C")) { }
+        await SetGanProcess.ReadUntilAsync(hub, "Ctrl+C");
         Process.Start("kill", ["-INT", hub.Id.ToString()])!.WaitForExit();
         await hub.WaitForExitAsync(TestContext.Current.CancellationToken);
         string output = Path.Combine(dir, "deployment.json");

@@ -20,6 +20,28 @@ internal static class SetGanProcess
         return Process.Start(info)!;
     }
 
+    /// <summary>
+    /// Reads a started program's stdout until a line holds <paramref name="marker"/> (or it ends), draining stderr meanwhile so
+    /// a chatty log can never fill its pipe and stall the program; fails with what was read after a minute instead of hanging.
+    /// </summary>
+    public static async Task<string> ReadUntilAsync(Process process, string marker)
+    {
+        _ = process.StandardError.ReadToEndAsync();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(1));
+        var text = new System.Text.StringBuilder();
+        try
+        {
+            string? line;
+            while ((line = await process.StandardOutput.ReadLineAsync(timeout.Token)) is not null && !line.Contains(marker)) text.AppendLine(line);
+        }
+        catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+        {
+            throw new Shouldly.ShouldAssertException($"'{marker}' did not appear on stdout within a minute; it printed:\n{text}");
+        }
+        return text.ToString();
+    }
+
     public static Task<Result> RunAsync(params string[] args) => RunAsync(TimeSpan.FromMinutes(5), args);
 
     public static async Task<Result> RunAsync(TimeSpan limit, params string[] args)

@@ -83,6 +83,7 @@ public sealed class FleetService : IAsyncDisposable
             builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
             builder.Services.Configure<JsonOptions>(j => j.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
             builder.Services.AddHostedService(_ => harvester); // started and stopped with the web app
+            builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedHostLifetime>(); // Ctrl+C is the command's
             builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Parse(options.Listen), options.HttpPort));
             var app = builder.Build();
             var service = new FleetService(options, hub, controller, models, views, jobs, harvester, token, publicKey, app);

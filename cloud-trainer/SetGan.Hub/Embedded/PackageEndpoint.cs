@@ -32,6 +32,7 @@ internal sealed partial class PackageEndpoint : IAsyncDisposable
             ContentRootPath = packagesFolder, Args = ["--hostBuilder:reloadConfigOnChange=false"],
         });
         builder.Logging.ClearProviders(); // the hub logs through Serilog itself
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedHostLifetime>();
         builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(port, listen => listen.UseHttps(certificate)));
         var app = builder.Build();
         app.MapGet("/packages/{name}", (string name) =>
