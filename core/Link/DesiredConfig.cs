@@ -19,6 +19,19 @@ public sealed record BudgetSettings(double? Watts, double? JoulesPerImage, doubl
 {
     /// <summary>As the twin carries it, desired and reported (what <see cref="DesiredConfig.Parse"/> reads); an absent limit is null.</summary>
     public JsonObject ToJson() => new() { ["watts"] = Watts, ["joulesPerImage"] = JoulesPerImage, ["imagesPerMinute"] = ImagesPerMinute };
+
+    /// <summary>
+    /// The budget fields an operator gave, and only those, as the twin carries them: what <see cref="DesiredConfig.Parse"/>
+    /// checks before a budget from a command or a request is used (a merge patch, so absent fields stay as they were).
+    /// </summary>
+    public static JsonObject Patch(double? joulesPerImage, double? watts, double? imagesPerMinute)
+    {
+        var patch = new JsonObject();
+        if (joulesPerImage is { } j) patch["joulesPerImage"] = j;
+        if (watts is { } w) patch["watts"] = w;
+        if (imagesPerMinute is { } r) patch["imagesPerMinute"] = r;
+        return patch;
+    }
 }
 
 /// <summary>

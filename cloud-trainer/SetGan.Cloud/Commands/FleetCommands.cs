@@ -175,7 +175,7 @@ public static class FleetCommands
         AnsiConsole.Write(table);
     }
 
-    private static string BudgetText(DeviceView d)
+    internal static string BudgetText(DeviceView d)
     {
         if (d.Budget is not System.Text.Json.Nodes.JsonObject b) return "none";
         var parts = new List<string>();

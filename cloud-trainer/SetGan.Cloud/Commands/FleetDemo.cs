@@ -168,7 +168,7 @@ public sealed class FleetDemo : IAsyncDisposable
         {
             var d = Row(device);
             table.AddRow(device, d.Profile ?? "-", d.Connected ? "yes" : "no", Markup.Escape(d.Status ?? "-"), $"{d.ActiveK?.ToString() ?? "-"} / {d.KStar?.ToString() ?? "-"}",
-                d.Budget?["joulesPerImage"] is { } j ? $"{j.GetValue<double>():G3} J" : "none", d.JoulesPerImage is { } e ? $"{e:G3}" : "-",
+                Markup.Escape(FleetCommands.BudgetText(d)), d.JoulesPerImage is { } e ? $"{e:G3}" : "-",
                 d.PowerWatts is { } w ? $"{w:F2} W" : "-", d.Images.ToString());
         }
         return table;

@@ -121,10 +121,7 @@ public static class HubCommands
         {
             var endpoint = admin.Endpoint;
             var g = admin.Groups.GetOrCreate(parse.GetValue(group)!);
-            var budget = new System.Text.Json.Nodes.JsonObject();
-            if (parse.GetValue(joules) is { } j) budget["joulesPerImage"] = j;
-            if (parse.GetValue(watts) is { } w) budget["watts"] = w;
-            if (parse.GetValue(rate) is { } r) budget["imagesPerMinute"] = r;
+            var budget = BudgetSettings.Patch(parse.GetValue(joules), parse.GetValue(watts), parse.GetValue(rate));
             if (budget.Count > 0)
             {
                 var desired = new System.Text.Json.Nodes.JsonObject { [TwinProperties.Budget] = budget };

@@ -126,10 +126,7 @@ public static class FleetApi
     {
         if (r.JoulesPerImage is null && (r.Watts is null || r.ImagesPerMinute is null))
             throw new ArgumentException("give a budget: joulesPerImage, or watts with imagesPerMinute");
-        var json = new JsonObject();
-        if (r.JoulesPerImage is { } j) json["joulesPerImage"] = j;
-        if (r.Watts is { } w) json["watts"] = w;
-        if (r.ImagesPerMinute is { } ipm) json["imagesPerMinute"] = ipm;
+        var json = BudgetSettings.Patch(r.JoulesPerImage, r.Watts, r.ImagesPerMinute);
         var parsed = DesiredConfig.Parse(new JsonObject { [TwinProperties.Budget] = json }, out var errors);
         return parsed?.Budget ?? throw new ArgumentException(string.Join("; ", errors));
     }
