@@ -108,7 +108,8 @@ public sealed class AzureJobQueue : ITrainingJobQueue
         {
             null => null,
             { Record: { } r } => r.Job,
-            { Error: var error, Modified: var when } => TrainingJob.Unreadable(id, $"its {JobFile} cannot be read: {error}", when),
+            // Listed where it was submitted (its id says when, to the second), not where it was damaged (the blob's Last-Modified).
+            { Error: var error } => TrainingJob.Unreadable(id, $"its {JobFile} cannot be read: {error}", JobIds.Submitted(id)),
         };
     }
 
@@ -238,7 +239,7 @@ public sealed class AzureJobQueue : ITrainingJobQueue
     }
 
     /// <summary>job.json as stored: its record (or why it cannot be read), its ETag; null when there is none.</summary>
-    private sealed record Stored(JobRecord? Record, string? Error, ETag ETag, DateTimeOffset Modified, bool Missing = false);
+    private sealed record Stored(JobRecord? Record, string? Error, ETag ETag, bool Missing = false);
 
     private async Task<Stored?> ReadAsync(string id, CancellationToken ct)
     {
@@ -251,7 +252,7 @@ public sealed class AzureJobQueue : ITrainingJobQueue
                 error = $"it names job '{record.Job.Id}'";
                 record = null;
             }
-            return new Stored(record, error, result.Details.ETag, result.Details.LastModified);
+            return new Stored(record, error, result.Details.ETag);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -267,13 +268,13 @@ public sealed class AzureJobQueue : ITrainingJobQueue
     {
         while (true)
         {
-            var stored = await ReadAsync(id, ct) ?? new Stored(null, null, default, default, Missing: true);
+            var stored = await ReadAsync(id, ct) ?? new Stored(null, null, default, Missing: true);
             if (stored.Record is null || change(stored.Record) is not { } next) return stored;
             try
             {
                 var info = await Blob(id, JobFile).UploadAsync(Serialize(next),
                     new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = stored.ETag } }, ct);
-                return new Stored(next, null, info.Value.ETag, info.Value.LastModified);
+                return new Stored(next, null, info.Value.ETag);
             }
             catch (RequestFailedException e) when (e.Status == 412)
             {

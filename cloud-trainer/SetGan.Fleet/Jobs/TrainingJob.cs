@@ -85,6 +85,10 @@ public static partial class JobIds
 
     public static bool IsValid(string? id) => id is not null && Pattern().IsMatch(id);
 
+    /// <summary>When a valid id was made, to the second: the submission time of a job whose record cannot be read.</summary>
+    public static DateTimeOffset Submitted(string id) =>
+        DateTimeOffset.ParseExact(id[..15], "yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
+
     [GeneratedRegex(@"^\d{8}-\d{6}-[0-9a-f]{8}$")]
     private static partial Regex Pattern();
 }
