@@ -7,7 +7,8 @@ namespace SetGan.Hub;
 /// change a device is acknowledged for is committed before its PUBACK goes out, so a hub that dies
 /// loses nothing a device believes delivered. Telemetry goes through <see cref="InBatchAsync{T}"/>:
 /// whatever arrived while the last commit ran is written in one transaction (group commit), because
-/// one transaction per message held the hub to ~4,000 messages a second (docs/benchmarks.md).
+/// one transaction per message held the hub to ~4,000 messages a second (docs/benchmarks.md). Work that needs
+/// no database (decoding, formatting) belongs on the caller's thread, before <see cref="InBatchAsync{T}"/>.
 /// </summary>
 internal sealed class HubDatabase : IDisposable
 {
@@ -17,21 +18,24 @@ internal sealed class HubDatabase : IDisposable
     private readonly System.Threading.Channels.Channel<IBatchItem> batch =
         System.Threading.Channels.Channel.CreateUnbounded<IBatchItem>(new() { SingleReader = true });
     private readonly Task writer;
+    private readonly WalCheckpointer checkpointer;
 
-    public HubDatabase(string path)
+    public HubDatabase(string path, Serilog.ILogger? log = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         // No pooling: disposing the hub must release the file (tests restart the hub on the same folder).
         connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         connection.Open();
-        Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+        Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0;");
         Execute(Schema);
+        checkpointer = new WalCheckpointer(connection.ConnectionString, TimeSpan.FromMilliseconds(500), log ?? Serilog.Core.Logger.None);
         writer = Task.Run(WriteBatchesAsync);
     }
 
     private interface IBatchItem
     {
-        void Run(SqliteConnection c, SqliteTransaction tx);
+        /// <summary>Runs the work in the transaction; false when it threw (its changes are then undone only if <paramref name="savepoint"/>).</summary>
+        bool Run(SqliteConnection c, SqliteTransaction tx, bool savepoint);
         void Done();
         void Fail(Exception e);
     }
@@ -41,20 +45,25 @@ internal sealed class HubDatabase : IDisposable
         private T result = default!;
         private Exception? failure;
         public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public void Run(SqliteConnection c, SqliteTransaction tx)
+        public bool Run(SqliteConnection c, SqliteTransaction tx, bool savepoint)
         {
-            // A savepoint each: one message's failure rolls back that message only.
-            tx.Save("item");
+            failure = null;
+            if (savepoint) tx.Save("item");
             try
             {
                 result = work(c, tx);
-                tx.Release("item");
+                if (savepoint) tx.Release("item");
+                return true;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                tx.Rollback("item");
-                tx.Release("item");
+                if (savepoint)
+                {
+                    tx.Rollback("item");
+                    tx.Release("item");
+                }
                 failure = e;
+                return false;
             }
         }
         public void Done() { if (failure is null) Completion.TrySetResult(result); else Completion.TrySetException(failure); }
@@ -83,9 +92,9 @@ internal sealed class HubDatabase : IDisposable
             {
                 lock (gate)
                 {
-                    using var tx = connection.BeginTransaction();
-                    foreach (var item in items) item.Run(connection, tx);
-                    tx.Commit();
+                    // Optimistic: one transaction with no savepoints (two statements less per message). Should one
+                    // message fail, the batch is undone and run again with a savepoint each, so only that one fails.
+                    if (!RunAll(items, savepoints: false)) RunAll(items, savepoints: true);
                 }
                 foreach (var item in items) item.Done();
             }
@@ -94,6 +103,19 @@ internal sealed class HubDatabase : IDisposable
                 foreach (var item in items) item.Fail(e); // nothing committed: none of them is acknowledged
             }
         }
+    }
+
+    private bool RunAll(List<IBatchItem> items, bool savepoints)
+    {
+        using var tx = connection.BeginTransaction();
+        foreach (var item in items)
+            if (!item.Run(connection, tx, savepoints) && !savepoints)
+            {
+                tx.Rollback();
+                return false;
+            }
+        tx.Commit();
+        return true;
     }
 
     private const string Schema = """
@@ -145,6 +167,7 @@ internal sealed class HubDatabase : IDisposable
     {
         batch.Writer.TryComplete();
         writer.Wait(TimeSpan.FromSeconds(10)); // what is queued is committed (and acknowledged) before the file closes
+        checkpointer.Dispose(); // first: closing the last connection then checkpoints the rest and removes the log
         lock (gate)
         {
             SqliteCommands.ReleasePrepared(connection);

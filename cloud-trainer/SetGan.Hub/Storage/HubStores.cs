@@ -6,7 +6,7 @@ internal sealed class HubStores : IDisposable
     public HubStores(string dataDir, Serilog.ILogger log)
     {
         Directory.CreateDirectory(dataDir);
-        Database = new HubDatabase(Path.Combine(dataDir, "hub.db"));
+        Database = new HubDatabase(Path.Combine(dataDir, "hub.db"), log);
         Devices = new DeviceRegistry(Database);
         Twins = new TwinStore(Database, Devices);
         Telemetry = new TelemetryStore(Database, Path.Combine(dataDir, "images"), log);

@@ -28,33 +28,37 @@ public sealed partial class TelemetryStore
     /// <summary>Stores one message (seen-id, then what its kind says to keep) in the next group commit; completes once committed.</summary>
     internal Task<Outcome> AcceptAsync(string device, string? mid, IReadOnlyDictionary<string, string> properties, byte[] body)
     {
+        // Everything that needs no database is done here, on the caller's thread: the writer is one thread for all devices.
+        string? kind = properties.GetValueOrDefault(MessageProperties.Kind);
+        var power = kind == MessageProperties.PowerKind ? ReadPower(device, mid, body) : null;
+        string received = DateTimeOffset.UtcNow.ToString("O");
         return db.InBatchAsync((c, tx) =>
         {
             if (mid is not null && c.ExecutePrepared("INSERT OR IGNORE INTO messages_seen (device, mid, received) VALUES ($d, $m, $t)", tx,
-                    ("$d", device), ("$m", mid), ("$t", DateTimeOffset.UtcNow.ToString("O"))) == 0)
+                    ("$d", device), ("$m", mid), ("$t", received)) == 0)
                 return new Outcome(Duplicate: true);
-            string? kind = properties.GetValueOrDefault(MessageProperties.Kind);
-            if (kind == MessageProperties.PowerKind) StorePower(c, tx, device, mid, body);
+            if (power is { } batch) StorePower(c, tx, device, mid, batch, body);
             else if (kind == MessageProperties.ImageKind) return new Outcome(false, StoreChunk(c, tx, device, mid, properties, body));
             return new Outcome(false);
         });
     }
 
-    private void StorePower(SqliteConnection c, SqliteTransaction tx, string device, string? mid, byte[] body)
+    private PowerBatchHeader? ReadPower(string device, string? mid, byte[] body)
     {
-        PowerBatch batch;
-        try { batch = PowerBatch.Decode(body); }
+        try { return PowerBatchHeader.Read(body); }
         catch (JsonException e)
         {
             log.Warning("Power batch {Mid} from {Device} is not a PowerBatch ({Reason}); dropped", mid, device, e.Message);
-            return;
+            return null;
         }
+    }
+
+    private static void StorePower(SqliteConnection c, SqliteTransaction tx, string device, string? mid, PowerBatchHeader batch, byte[] body) =>
         c.ExecutePrepared("""
             INSERT INTO power_batches (device, mid, source, estimated, start, samples, thinned, body)
             VALUES ($d, $m, $s, $e, $f, $n, $th, $b)
             """, tx, ("$d", device), ("$m", mid), ("$s", batch.Source), ("$e", batch.Estimated ? 1 : 0),
-            ("$f", batch.From.ToString("O")), ("$n", batch.Samples.Count), ("$th", batch.Thinned), ("$b", body));
-    }
+            ("$f", batch.From.ToString("O")), ("$n", batch.Samples), ("$th", batch.Thinned), ("$b", body));
 
     private ImageRecord? StoreChunk(SqliteConnection c, SqliteTransaction tx, string device, string? mid, IReadOnlyDictionary<string, string> properties, byte[] body)
     {
