@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using SetGan.Core.Packaging;
 using SetGan.Core.Pyramid;
 using SetGan.Core.Tests.Packaging;
+using SetGan.Core.Hosting;
 
 namespace SetGan.Bench;
 
@@ -55,7 +56,7 @@ public static class AgentBenchmark
         int made = Directory.GetFiles(images).Length - before;
         double seconds = (clock.Elapsed - from).TotalSeconds;
         var (rss, peak) = Memory(agent.Id);
-        Process.Start("kill", ["-INT", agent.Id.ToString()])!.WaitForExit();
+        ProcessStop.Interrupt(agent);
         agent.WaitForExit();
         // Each power log line (one per 1 s batch) says how many samples the batch held.
         var counts = lines.Select(l => Regex.Match(l, @"\((\d+) samples")).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value)).ToList();

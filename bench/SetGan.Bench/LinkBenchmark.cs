@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using SetGan.Agent.Link;
 using SetGan.Core.Link;
 using SetGan.Hub;
+using SetGan.Core.Hosting;
 
 namespace SetGan.Bench;
 
@@ -125,7 +126,7 @@ public static class LinkBenchmark
                 await Task.Delay(1);
             }
         }
-        Process.Start("kill", ["-INT", agent.Id.ToString()])!.WaitForExit();
+        ProcessStop.Interrupt(agent);
         await agent.WaitForExitAsync();
         return seconds;
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SetGan.Core.Packaging;
 using SetGan.Fleet.Client;
 using SetGan.Fleet.Service;
+using SetGan.Core.Hosting;
 
 namespace SetGan.Cloud.Tests;
 
@@ -18,7 +19,7 @@ public sealed class FleetCommandTests : IDisposable
     {
         foreach (var p in processes)
         {
-            if (!p.HasExited) Process.Start("kill", ["-INT", p.Id.ToString()])!.WaitForExit();
+            ProcessStop.Interrupt(p);
             if (!p.WaitForExit(TimeSpan.FromSeconds(30))) p.Kill(entireProcessTree: true);
             p.Dispose();
         }

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using SetGan.Fleet.Client;
 using SetGan.Fleet.Service;
+using SetGan.Core.Hosting;
 
 namespace SetGan.Cloud.Tests;
 
@@ -50,7 +51,7 @@ public sealed partial class FleetTrainTests : IDisposable
         }
         finally
         {
-            if (!serve.HasExited) System.Diagnostics.Process.Start("kill", ["-INT", serve.Id.ToString()])!.WaitForExit();
+            ProcessStop.Interrupt(serve);
             await serve.WaitForExitAsync(ct);
         }
         (await serveOut).ShouldContain("1 trainer(s) in this process");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SetGan.Core.Link;
+using SetGan.Core.Hosting;
 
 namespace SetGan.Cloud.Tests;
 
@@ -35,7 +36,7 @@ public sealed class HubCommandTests : IDisposable
         var enroll = await SetGanProcess.RunAsync("fleet", "enroll", "--group", "pis", "--watts", "3.5", "--images-per-minute", "12", "--data", Data);
         var enrollAgain = await SetGanProcess.RunAsync("fleet", "enroll", "--group", "pis", "--data", Data);
         var badBudget = await SetGanProcess.RunAsync("fleet", "enroll", "--group", "pis", "--watts", "-1", "--data", Data);
-        Process.Start("kill", ["-INT", hub.Id.ToString()])!.WaitForExit();
+        ProcessStop.Interrupt(hub);
         await hub.WaitForExitAsync(TestContext.Current.CancellationToken);
 
         add.ExitCode.ShouldBe(0, add.Stderr);
@@ -65,7 +66,7 @@ public sealed class HubCommandTests : IDisposable
     {
         using var hub = SetGanProcess.Start("hub", "--data", Data, "--host", "hub.example.net", "--mqtt-port", "0", "--https-port", "0");
         await SetGanProcess.ReadUntilAsync(hub, "Ctrl+C");
-        Process.Start("kill", ["-INT", hub.Id.ToString()])!.WaitForExit();
+        ProcessStop.Interrupt(hub);
         await hub.WaitForExitAsync(TestContext.Current.CancellationToken);
         string output = Path.Combine(dir, "deployment.json");
 

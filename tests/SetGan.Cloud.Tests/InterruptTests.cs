@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SetGan.Core.Hosting;
 
 namespace SetGan.Cloud.Tests;
 
@@ -26,7 +27,7 @@ public sealed class InterruptTests : IDisposable
         string saved = Path.Combine(model + ".partial", "scale-01");
         while (!Directory.Exists(saved) && !process.HasExited) await Task.Delay(10, cancel);
         if (process.HasExited) throw new ShouldAssertException($"training ended before the signal:\n{await stderr}");
-        Process.Start("kill", ["-INT", process.Id.ToString()])!.WaitForExit();
+        ProcessStop.Interrupt(process);
         await process.WaitForExitAsync(cancel);
         string rest = await stderr;
         await stdout;

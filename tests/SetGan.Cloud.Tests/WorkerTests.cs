@@ -1,5 +1,6 @@
 using SetGan.Core.Packaging;
 using SetGan.Fleet.Jobs;
+using SetGan.Core.Hosting;
 
 namespace SetGan.Cloud.Tests;
 
@@ -75,7 +76,7 @@ public sealed class WorkerTests : IDisposable
         await using var queue = await TrainingJobQueues.OpenAsync(Jobs, ct: cancel);
         while ((await queue.GetAsync(job.Id, cancel))!.Progress is null && !process.HasExited) await Task.Delay(100, cancel);
         if (process.HasExited) throw new ShouldAssertException($"the worker ended before the signal:\n{await stderr}");
-        System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString()])!.WaitForExit();
+        ProcessStop.Interrupt(process);
         await process.WaitForExitAsync(cancel);
         string log = await stderr;
 

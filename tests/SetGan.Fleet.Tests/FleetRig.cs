@@ -6,6 +6,7 @@ using SetGan.Core.Packaging;
 using SetGan.Core.Tests.Packaging;
 using SetGan.Fleet.Client;
 using SetGan.Fleet.Service;
+using SetGan.Core.Hosting;
 
 namespace SetGan.Fleet.Tests;
 
@@ -105,10 +106,7 @@ public sealed class FleetRig : IAsyncDisposable
     {
         foreach (var (_, process, _) in agents)
         {
-            if (!process.HasExited) Process.Start("kill", ["-INT", process.Id.ToString()])!.WaitForExit();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try { await process.WaitForExitAsync(timeout.Token); }
-            catch (OperationCanceledException) { process.Kill(entireProcessTree: true); }
+            await ProcessStop.StopAsync(process, TimeSpan.FromSeconds(30));
             process.Dispose();
         }
         Client.Dispose();

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using SetGan.Core.Link;
 using SetGan.Fleet.Rollout;
 using SetGan.Hub;
+using SetGan.Core.Hosting;
 
 namespace SetGan.Link.Tests;
 
@@ -89,7 +90,7 @@ public sealed class EnrollmentTests
         bool Enrolled() => hub.Devices.Get("edge-pi-0007") is not null && hub.IsConnected("edge-pi-0007");
         while (!Enrolled() && !agent.HasExited && DateTime.UtcNow < deadline) await Task.Delay(50, TestContext.Current.CancellationToken);
         bool enrolled = Enrolled();
-        Process.Start("kill", ["-INT", agent.Id.ToString()])!.WaitForExit();
+        ProcessStop.Interrupt(agent);
         await agent.WaitForExitAsync(TestContext.Current.CancellationToken);
 
         string log;

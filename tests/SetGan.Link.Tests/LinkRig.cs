@@ -8,6 +8,7 @@ using SetGan.Core.Tests.Packaging;
 using SetGan.Hub;
 using SetGan.Hub.Tests;
 using System.Security.Cryptography.X509Certificates;
+using SetGan.Core.Hosting;
 
 namespace SetGan.Link.Tests;
 
@@ -102,7 +103,7 @@ public sealed class LinkRig : IAsyncDisposable
     public async Task<int> StopAgentAsync()
     {
         if (agent is null) return 0;
-        if (!agent.HasExited) Process.Start("kill", ["-INT", agent.Id.ToString()])!.WaitForExit();
+        ProcessStop.Interrupt(agent);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await agent.WaitForExitAsync(timeout.Token);
         int code = agent.ExitCode;

@@ -5,6 +5,7 @@ using SetGan.Core.Packaging;
 using SetGan.Fleet;
 using SetGan.Fleet.Service;
 using Spectre.Console;
+using SetGan.Core.Hosting;
 
 namespace SetGan.Cloud.Commands;
 
@@ -194,10 +195,7 @@ public sealed class FleetDemo : IAsyncDisposable
     {
         foreach (var (_, process) in agents)
         {
-            if (!process.HasExited) Process.Start("kill", ["-INT", process.Id.ToString()])!.WaitForExit();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            try { await process.WaitForExitAsync(timeout.Token); }
-            catch (OperationCanceledException) { process.Kill(entireProcessTree: true); }
+            await ProcessStop.StopAsync(process, TimeSpan.FromSeconds(20));
             process.Dispose();
         }
         if (service is not null) await service.DisposeAsync();

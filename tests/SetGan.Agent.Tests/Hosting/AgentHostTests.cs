@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SetGan.Core.Tests.Packaging;
+using SetGan.Core.Hosting;
 
 namespace SetGan.Agent.Tests.Hosting;
 
@@ -84,7 +85,7 @@ public sealed class AgentHostTests : IDisposable
             if (line.Contains("Power sensing:")) break;
         }
         if (line is null) throw new ShouldAssertException($"the agent ended before sensing:\n{string.Join('\n', seen)}\n{await stderr}");
-        Process.Start("kill", ["-INT", process.Id.ToString()])!.WaitForExit();
+        ProcessStop.Interrupt(process);
         string rest = await process.StandardOutput.ReadToEndAsync(cancel);
         await process.WaitForExitAsync(cancel);
 

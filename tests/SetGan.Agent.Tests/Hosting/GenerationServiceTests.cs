@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using SetGan.Core.Tests.Packaging;
+using SetGan.Core.Hosting;
 
 namespace SetGan.Agent.Tests.Hosting;
 
@@ -43,7 +44,7 @@ public sealed class GenerationServiceTests : IDisposable
         bool changed = first && await WaitFor(() => Has("k3"), agent);
         File.WriteAllText(config, Config(42)); // out of range: refused, k = 3 stays
         await Task.Delay(1500, cancel);
-        Process.Start("kill", ["-INT", agent.Id.ToString()])!.WaitForExit();
+        ProcessStop.Interrupt(agent);
         await agent.WaitForExitAsync(cancel);
         string output = await stdout + await stderr;
 

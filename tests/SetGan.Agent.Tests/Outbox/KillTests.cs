@@ -2,6 +2,7 @@ using SetGan.Core.Link;
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using SetGan.Agent.Tests.Hosting;
+using SetGan.Core.Hosting;
 
 namespace SetGan.Agent.Tests.Outbox;
 
@@ -64,7 +65,7 @@ public sealed class KillTests : IDisposable
         using var again = AgentProcess.Start(run);
         var deadline2 = DateTime.UtcNow.AddSeconds(60);
         while (StoredIds().Max() <= after.Max() && DateTime.UtcNow < deadline2) await Task.Delay(100, cancel);
-        Process.Start("kill", ["-INT", again.Id.ToString()])!.WaitForExit();
+        ProcessStop.Interrupt(again);
         await again.WaitForExitAsync(cancel);
         var final = StoredIds();
         final.Max().ShouldBeGreaterThan(after.Max());
