@@ -111,7 +111,9 @@ public sealed class TrainAndSampleTests : IDisposable
 
         // The fleet half: the service, three real agents on different boards, each at its k*, one budget changed remotely.
         second.Stdout.ShouldContain("fleet service: dashboard http://localhost:");
-        second.Stdout.ShouldContain("budget of pi4-01 changed remotely");
+        var change = System.Text.RegularExpressions.Regex.Match(second.Stdout, @"budget of pi4-01 changed remotely to \S+ J per image: k\* (\d+) -> (\d+)");
+        change.Success.ShouldBeTrue(second.Stdout);
+        int.Parse(change.Groups[2].Value).ShouldBeLessThan(int.Parse(change.Groups[1].Value), change.Value); // the change shows
         string summary = second.Stdout[second.Stdout.IndexOf("the fleet", StringComparison.Ordinal)..];
         foreach (string device in (string[])["pi5-01", "pi4-01", "nano-01"])
         {
