@@ -18,7 +18,7 @@ public static class MeasureCommand
         try
         {
             var profile = DeviceProfiles.Load(o.Profile);
-            using var package = PyramidPackage.Load(o.Package, File.ReadAllText(o.PublicKey), o.OrtThreadsFor(profile), o.OrtLeanMemory);
+            using var package = o.LoadPackage(o.Package, File.ReadAllText(o.PublicKey), profile);
             using var sampler = new PowerSampler(PowerSensors.Create(profile, o.Sensor), o.SampleRateHz, log);
             sampler.Start();
             log.Information("Measuring k = 0..{N} of {Package} with {Sensor}{Estimated}", package.FinestScale, package.Path, sampler.Sensor.Name,

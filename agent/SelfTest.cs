@@ -44,7 +44,7 @@ public static class SelfTest
         else
             checks.Add(Try("package", () =>
             {
-                using var package = PyramidPackage.Load(o.Package, File.ReadAllText(o.PublicKey), o.OrtThreadsFor(profile), o.OrtLeanMemory);
+                using var package = o.LoadPackage(o.Package, File.ReadAllText(o.PublicKey), profile);
                 var clock = Stopwatch.StartNew();
                 var image = package.Generate(package.FinestScale, seed: 1);
                 double ms = clock.Elapsed.TotalMilliseconds;

@@ -52,6 +52,13 @@ public sealed class AgentOptions
     /// <summary>ONNX Runtime without its CPU arena and memory patterns (less resident memory, see docs/benchmarks.md).</summary>
     public bool OrtLeanMemory { get; set; } = true;
 
+    /// <summary>
+    /// Above 0, each generator's convs run over strips of at most this many output rows: the same images with a
+    /// fraction of the activation memory (SinGAN's finest scale holds ~50 MB whole), for some more work per image
+    /// (each strip recomputes 10 rows of overlap). 0 = whole images. docs/benchmarks.md has both sides.
+    /// </summary>
+    public int OrtStripRows { get; set; }
+
     /// <summary>The truncation to run, G_0..G_K; -1 = the package's finest scale. Changes take effect without restart.</summary>
     public int K { get; set; } = -1;
 
@@ -84,6 +91,10 @@ public sealed class AgentOptions
 
     /// <summary>ONNX Runtime intra-op threads: the configured number, else the board profile's.</summary>
     public int OrtThreadsFor(DeviceProfile? profile) => OrtThreads > 0 ? OrtThreads : profile?.OnnxRuntimeThreads ?? 0;
+
+    /// <summary>Loads and verifies a package with this agent's ONNX Runtime settings.</summary>
+    public SetGan.Core.Packaging.PyramidPackage LoadPackage(string folder, string publicKeyPem, DeviceProfile? profile) =>
+        SetGan.Core.Packaging.PyramidPackage.Load(folder, publicKeyPem, OrtThreadsFor(profile), OrtLeanMemory, OrtStripRows);
 }
 
 /// <summary>Checks the configuration at start and says exactly what is wrong, before anything runs.</summary>
@@ -105,6 +116,7 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             errors.Add($"Agent:Sensor '{o.Sensor}' is not one of {PowerSensors.FromProfile}, {PowerSensors.Emulated}, {PowerSensors.Estimate}");
         if (!(o.SampleRateHz is >= 0.1 and <= 1000)) errors.Add($"Agent:SampleRateHz {o.SampleRateHz} is outside 0.1..1000");
         if (o.OrtThreads < 0) errors.Add("Agent:OrtThreads must be 0 (the profile's) or more");
+        if (o.OrtStripRows < 0) errors.Add("Agent:OrtStripRows must be 0 (whole images) or more");
         if (o.Package.Length > 0)
         {
             if (!Directory.Exists(o.Package)) errors.Add($"Agent:Package '{o.Package}' does not exist");

@@ -16,8 +16,7 @@ public sealed class AgentRuntime : IDisposable
         Profile = DeviceProfiles.Load(o.Profile);
         Outbox = new Outbox.Outbox(Path.Combine(o.DataDir, "outbox.db"), (long)(o.OutboxQuotaMb * 1024 * 1024), log);
         Sampler = new PowerSampler(PowerSensors.Create(Profile, o.Sensor), o.SampleRateHz, log, time);
-        OrtThreads = o.OrtThreadsFor(Profile);
-        OrtLeanMemory = o.OrtLeanMemory;
+        settings = o;
         Connection = o.Link.Mode == LinkModes.None ? null : DeviceConnectionString.Parse(o.Link.ConnectionString, o.Device);
         var downloads = new SocketsHttpHandler();
         if (Connection is { } c) downloads.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => ServerTrust.Accepts(c, certificate, errors);
@@ -28,12 +27,10 @@ public sealed class AgentRuntime : IDisposable
     public PowerSampler Sampler { get; }
     public Outbox.Outbox Outbox { get; }
     public PackageStore Packages { get; }
-    public int OrtThreads { get; }
-    public bool OrtLeanMemory { get; }
+    private readonly AgentOptions settings;
 
     /// <summary>Loads and verifies a package with this device's ONNX Runtime settings.</summary>
-    public SetGan.Core.Packaging.PyramidPackage LoadPackage(string folder, string publicKeyPem) =>
-        SetGan.Core.Packaging.PyramidPackage.Load(folder, publicKeyPem, OrtThreads, OrtLeanMemory);
+    public SetGan.Core.Packaging.PyramidPackage LoadPackage(string folder, string publicKeyPem) => settings.LoadPackage(folder, publicKeyPem, Profile);
 
     /// <summary>The cloud to talk to; null when Agent:Link:Mode is none.</summary>
     public DeviceConnectionString? Connection { get; }

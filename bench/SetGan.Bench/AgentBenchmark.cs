@@ -15,7 +15,7 @@ namespace SetGan.Bench;
 /// </summary>
 public static class AgentBenchmark
 {
-    public sealed record Run(bool LeanMemory, bool Linked, double RateHz, double StartSeconds, double ImagesPerSecond, double SamplesPerSecond, long RssKb, long PeakRssKb, int Images);
+    public sealed record Run(bool LeanMemory, bool Linked, int StripRows, double RateHz, double StartSeconds, double ImagesPerSecond, double SamplesPerSecond, long RssKb, long PeakRssKb, int Images);
 
     public static string WritePackage(string dir, int maxSize)
     {
@@ -25,15 +25,15 @@ public static class AgentBenchmark
     }
 
     /// <param name="connectionString">With a hub's connection string the agent streams power and images to it as it runs (the telemetry cost).</param>
-    public static Run Measure(string dir, string package, double rateHz, bool leanMemory, TimeSpan window, int round, string? connectionString = null)
+    public static Run Measure(string dir, string package, double rateHz, bool leanMemory, TimeSpan window, int round, string? connectionString = null, int stripRows = 0)
     {
-        string data = Path.Combine(dir, $"data-{rateHz}-{leanMemory}-{connectionString is not null}-{round}");
+        string data = Path.Combine(dir, $"data-{rateHz}-{leanMemory}-{connectionString is not null}-{stripRows}-{round}");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[]
         {
             Path.Combine(AppContext.BaseDirectory, "setgan-agent.dll"), "--device", "bench", "--profile", "x86-dev-box", "--sensor", "emulated-ina219",
             "--rate", rateHz.ToString(System.Globalization.CultureInfo.InvariantCulture), "--package", package, "--public-key", Path.Combine(dir, "keys", "setgan-signing.pub"),
-            "--data", data, "--Agent:ImagesPerMinute", "0", "--Agent:PowerBatchSeconds", "1", "--Agent:OrtLeanMemory", leanMemory ? "true" : "false",
+            "--data", data, "--Agent:ImagesPerMinute", "0", "--Agent:PowerBatchSeconds", "1", "--Agent:OrtLeanMemory", leanMemory ? "true" : "false", "--Agent:OrtStripRows", stripRows.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }) info.ArgumentList.Add(a);
         if (connectionString is not null)
             foreach (var a in new[] { "--link", "local", "--connection-string", connectionString, "--Agent:ProfileNewPackages", "false" }) info.ArgumentList.Add(a);
@@ -61,7 +61,7 @@ public static class AgentBenchmark
         // Each power log line (one per 1 s batch) says how many samples the batch held.
         var counts = lines.Select(l => Regex.Match(l, @"\((\d+) samples")).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value)).ToList();
         double samplesPerSecond = counts.Count > 1 ? counts.Skip(1).Average() : double.NaN; // the first batch starts mid-start-up
-        return new Run(leanMemory, connectionString is not null, rateHz, start, made / seconds, samplesPerSecond, rss, peak, made);
+        return new Run(leanMemory, connectionString is not null, stripRows, rateHz, start, made / seconds, samplesPerSecond, rss, peak, made);
     }
 
     private static (long Rss, long Peak) Memory(int pid)

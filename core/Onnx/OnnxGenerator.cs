@@ -8,7 +8,7 @@ namespace SetGan.Core.Onnx;
 /// Images are planar float arrays (1x3xHxW) in SinGAN's [-1, 1] range. Input and output buffers
 /// and their OrtValues are kept per image size, so generating many images allocates nothing new.
 /// </summary>
-public sealed class OnnxGenerator : IDisposable
+public sealed class OnnxGenerator : IGenerator
 {
     private readonly InferenceSession session;
     private readonly Dictionary<(ScaleSize Output, ScaleSize Coarse), Bindings> bindings = new();
@@ -18,6 +18,13 @@ public sealed class OnnxGenerator : IDisposable
     public OnnxGenerator(byte[] model, int scale, int intraOpThreads = 0, bool leanMemory = false)
     {
         Scale = scale;
+        session = Session(model, intraOpThreads, leanMemory);
+        inputNames = scale > 0 ? [GeneratorOnnx.NoiseInput, GeneratorOnnx.CoarseInput] : [GeneratorOnnx.NoiseInput];
+    }
+
+    /// <summary>A session as every generator runs: full graph optimisation, threads from configuration, idle threads that sleep.</summary>
+    internal static InferenceSession Session(byte[] model, int intraOpThreads, bool leanMemory)
+    {
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         if (leanMemory)
         {
@@ -30,8 +37,7 @@ public sealed class OnnxGenerator : IDisposable
         // Idle worker threads sleep instead of spinning: spinning burns a battery device's energy
         // between images, and in the benchmark it starved libtorch (k = 5: 219 ms spinning, 57 ms not).
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        session = new InferenceSession(model, options);
-        inputNames = scale > 0 ? [GeneratorOnnx.NoiseInput, GeneratorOnnx.CoarseInput] : [GeneratorOnnx.NoiseInput];
+        return new InferenceSession(model, options);
     }
 
     public int Scale { get; }

@@ -14,10 +14,10 @@ namespace SetGan.Core.Packaging;
 /// </summary>
 public sealed class PyramidPackage : IDisposable
 {
-    private readonly List<OnnxGenerator> generators;
+    private readonly List<IGenerator> generators;
     private readonly Dictionary<ScaleSize, float[]> noiseBuffers = new();
 
-    private PyramidPackage(string path, PackageManifest manifest, List<OnnxGenerator> generators)
+    private PyramidPackage(string path, PackageManifest manifest, List<IGenerator> generators)
     {
         Path = path;
         Manifest = manifest;
@@ -59,7 +59,9 @@ public sealed class PyramidPackage : IDisposable
         return manifest;
     }
 
-    public static PyramidPackage Load(string folder, string publicKeyPem, int intraOpThreads = 0, bool leanMemory = false)
+    /// <param name="stripRows">Above 0, every generator runs its convs over strips of at most this many output rows
+    /// (<see cref="StripGenerator"/>): the same images with a fraction of the activation memory.</param>
+    public static PyramidPackage Load(string folder, string publicKeyPem, int intraOpThreads = 0, bool leanMemory = false, int stripRows = 0)
     {
         string dir = System.IO.Path.GetFullPath(folder);
         if (!Directory.Exists(dir)) throw new PackageException($"package folder not found: '{folder}'");
@@ -69,14 +71,22 @@ public sealed class PyramidPackage : IDisposable
             throw new PackageException($"{PackageWriter.ManifestFile}: the signature does not verify with this public key (tampered, or signed by another key)");
 
         var manifest = Parse(manifestBytes);
-        var generators = new List<OnnxGenerator>();
+        var generators = new List<IGenerator>();
         try
         {
             foreach (var scale in manifest.Scales)
             {
                 byte[] model = ReadVerified(dir, scale);
-                try { generators.Add(new OnnxGenerator(model, scale.Scale, intraOpThreads, leanMemory)); }
-                catch (OnnxRuntimeException e) { throw new PackageException($"{scale.File}: ONNX Runtime cannot load it: {e.Message.ReplaceLineEndings(" ")}"); }
+                try
+                {
+                    generators.Add(stripRows > 0
+                        ? new StripGenerator(model, scale.Scale, stripRows, intraOpThreads, leanMemory)
+                        : new OnnxGenerator(model, scale.Scale, intraOpThreads, leanMemory));
+                }
+                catch (Exception e) when (e is OnnxRuntimeException or Google.Protobuf.InvalidProtocolBufferException or InvalidOperationException)
+                {
+                    throw new PackageException($"{scale.File}: ONNX Runtime cannot load it: {e.Message.ReplaceLineEndings(" ")}");
+                }
             }
         }
         catch

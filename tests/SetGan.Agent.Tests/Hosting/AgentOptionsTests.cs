@@ -79,4 +79,16 @@ public sealed class AgentOptionsTests : IDisposable
         process.ExitCode.ShouldBe(0, stdout);
         stdout.ShouldContain("self-test for device edge-07");
     }
+
+    [Fact]
+    public void Strip_rows_are_zero_for_whole_images_or_a_positive_height()
+    {
+        var o = Linked("pi-01", $"HostName=hub;DeviceId=pi-01;SharedAccessKey={GroupKey}");
+
+        Errors(o).ShouldBeEmpty();
+        o.OrtStripRows = 32;
+        Errors(o).ShouldBeEmpty();
+        o.OrtStripRows = -1;
+        Errors(o).ShouldContain("Agent:OrtStripRows must be 0 (whole images) or more");
+    }
 }
