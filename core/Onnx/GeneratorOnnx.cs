@@ -16,6 +16,13 @@ public static class GeneratorOnnx
     public const string CoarseInput = "coarse";
     public const string Output = "image";
 
+    /// <summary>Intermediate tensors <see cref="GeneratorSplit"/> cuts the graph at: the padded noisy input, the upsampled
+    /// coarser output, and tanh of the tail conv above scale 0.</summary>
+    public const string Padded = "padded", Previous = "prev", Residual = "residual";
+
+    /// <summary>The graph's inputs, in order: z, and above scale 0 the coarser output.</summary>
+    public static string[] Inputs(int scale) => scale > 0 ? [NoiseInput, CoarseInput] : [NoiseInput];
+
     public static ModelProto Build(GeneratorWeights g)
     {
         var graph = new GraphProto { Name = $"G{g.Scale}" };
@@ -27,9 +34,9 @@ public static class GeneratorOnnx
         {
             graph.Input.Add(ImageInput(CoarseInput, "h", "w"));
             graph.Node.Add(Node("Shape", [NoiseInput], ["target_size"]));
-            graph.Node.Add(Node("Resize", [CoarseInput, "", "", "target_size"], ["prev"],
+            graph.Node.Add(Node("Resize", [CoarseInput, "", "", "target_size"], [Previous],
                 Attr("mode", "cubic"), Attr("coordinate_transformation_mode", "half_pixel"), Attr("cubic_coeff_a", -0.75f)));
-            prev = "prev";
+            prev = Previous;
         }
         else prev = "";
 
@@ -43,8 +50,8 @@ public static class GeneratorOnnx
         }
         int p = GeneratorWeights.Padding;
         graph.Initializer.Add(Int64s("pads", [0, 0, p, p, 0, 0, p, p]));
-        graph.Node.Add(Node("Pad", [x, "pads"], ["padded"]));
-        x = "padded";
+        graph.Node.Add(Node("Pad", [x, "pads"], [Padded]));
+        x = Padded;
 
         for (int i = 0; i < g.Blocks.Count; i++)
         {
@@ -57,8 +64,8 @@ public static class GeneratorOnnx
             graph.Node.Add(Node("Tanh", [x], [Output]));
         else
         {
-            graph.Node.Add(Node("Tanh", [x], ["residual"]));
-            graph.Node.Add(Node("Add", ["residual", prev], [Output]));
+            graph.Node.Add(Node("Tanh", [x], [Residual]));
+            graph.Node.Add(Node("Add", [Residual, prev], [Output]));
         }
 
         var model = new ModelProto { IrVersion = 8, ProducerName = "setgan", Graph = graph };
@@ -77,7 +84,8 @@ public static class GeneratorOnnx
         return name;
     }
 
-    private static ValueInfoProto ImageInput(string name, string height, string width)
+    /// <summary>A 1x3xHxW float tensor with named dynamic height and width.</summary>
+    internal static ValueInfoProto ImageInput(string name, string height, string width)
     {
         var shape = new TensorShapeProto();
         shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = 1 });

@@ -13,17 +13,16 @@ namespace SetGan.Core.Onnx;
 public static class GeneratorSplit
 {
     /// <summary>What the head outputs: the padded noisy input and (above scale 0) the upsampled coarser output.</summary>
-    public const string Padded = "padded", Previous = "prev";
+    public static string[] HeadOutputs(int scale) => scale > 0 ? [GeneratorOnnx.Padded, GeneratorOnnx.Previous] : [GeneratorOnnx.Padded];
 
     /// <summary>What the body outputs: tanh of the tail conv (the residual above scale 0, the image at scale 0).</summary>
-    public static string BodyOutput(int scale) => scale > 0 ? "residual" : GeneratorOnnx.Output;
+    public static string BodyOutput(int scale) => scale > 0 ? GeneratorOnnx.Residual : GeneratorOnnx.Output;
 
     public static (byte[] Head, byte[] Body) Split(byte[] model, int scale)
     {
         var whole = ModelProto.Parser.ParseFrom(model);
-        string[] headOutputs = scale > 0 ? [Padded, Previous] : [Padded];
-        var head = Subgraph(whole, "head", whole.Graph.Input.Select(i => i.Name).ToHashSet(), headOutputs);
-        var body = Subgraph(whole, "body", new HashSet<string> { Padded }, [BodyOutput(scale)]);
+        var head = Subgraph(whole, "head", whole.Graph.Input.Select(i => i.Name).ToHashSet(), HeadOutputs(scale));
+        var body = Subgraph(whole, "body", new HashSet<string> { GeneratorOnnx.Padded }, [BodyOutput(scale)]);
         return (head.ToByteArray(), body.ToByteArray());
     }
 
@@ -46,24 +45,10 @@ public static class GeneratorSplit
         var graph = new GraphProto { Name = $"{whole.Graph.Name}_{name}" };
         graph.Node.AddRange(whole.Graph.Node.Where(needed.Contains)); // in the original (topological) order
         graph.Initializer.AddRange(whole.Graph.Initializer.Where(i => usedInitializers.Contains(i.Name)));
-        foreach (string input in inputs) graph.Input.Add(Image(input));
-        foreach (string output in outputs) graph.Output.Add(Image(output));
+        foreach (string input in inputs) graph.Input.Add(GeneratorOnnx.ImageInput(input, input + "_h", input + "_w"));
+        foreach (string output in outputs) graph.Output.Add(GeneratorOnnx.ImageInput(output, output + "_h", output + "_w"));
         var model = new ModelProto { IrVersion = whole.IrVersion, ProducerName = whole.ProducerName, Graph = graph };
         model.OpsetImport.AddRange(whole.OpsetImport);
         return model;
-    }
-
-    private static ValueInfoProto Image(string name)
-    {
-        var shape = new TensorShapeProto();
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = 1 });
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = 3 });
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = name + "_h" });
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = name + "_w" });
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
-        };
     }
 }

@@ -19,7 +19,7 @@ public sealed class OnnxGenerator : IGenerator
     {
         Scale = scale;
         session = Session(model, intraOpThreads, leanMemory);
-        inputNames = scale > 0 ? [GeneratorOnnx.NoiseInput, GeneratorOnnx.CoarseInput] : [GeneratorOnnx.NoiseInput];
+        inputNames = GeneratorOnnx.Inputs(scale);
     }
 
     /// <summary>A session as every generator runs: full graph optimisation, threads from configuration, idle threads that sleep.</summary>

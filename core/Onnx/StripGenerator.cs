@@ -13,7 +13,7 @@ public sealed class StripGenerator : IGenerator
 {
     private const int Halo = GeneratorWeights.Padding;
     private readonly InferenceSession head, body;
-    private readonly string[] headInputs, headOutputs, bodyInputs = [GeneratorSplit.Padded], bodyOutputs;
+    private readonly string[] headInputs, headOutputs, bodyInputs = [GeneratorOnnx.Padded], bodyOutputs;
     private readonly Dictionary<(ScaleSize Output, ScaleSize Coarse), Buffers> buffers = new();
 
     public StripGenerator(byte[] model, int scale, int rows, int intraOpThreads = 0, bool leanMemory = false)
@@ -28,8 +28,8 @@ public sealed class StripGenerator : IGenerator
             head.Dispose();
             throw;
         }
-        headInputs = scale > 0 ? [GeneratorOnnx.NoiseInput, GeneratorOnnx.CoarseInput] : [GeneratorOnnx.NoiseInput];
-        headOutputs = scale > 0 ? [GeneratorSplit.Padded, GeneratorSplit.Previous] : [GeneratorSplit.Padded];
+        headInputs = GeneratorOnnx.Inputs(scale);
+        headOutputs = GeneratorSplit.HeadOutputs(scale);
         bodyOutputs = [GeneratorSplit.BodyOutput(scale)];
     }
 
