@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# arm64 smoke test: publishes the agent for linux-arm64 (self-contained, as it ships), runs its --self-test under
+# arm64 smoke test: publishes the agent for linux-arm64 (one Native AOT executable, as it ships), runs its --self-test under
 # qemu user-mode on the tests' tiny signed package and the emulated INA219, and checks that ONNX Runtime on arm64
 # generated the same image as on this machine. Prints one line "arm64-smoke: PASS ..." or "arm64-smoke: FAIL ...".
 #
@@ -11,6 +11,8 @@
 #
 # Environment: SETGAN_CACHE; SETGAN_DEBIAN_MIRROR / SETGAN_DEBIAN_SECURITY_MIRROR (default: the host's own apt
 # mirrors); SETGAN_QEMU_AARCH64 (use this qemu-aarch64 instead of downloading one).
+# Needs on the host: Native AOT's cross toolchain, clang, lld, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross
+# (scripts/test-tools.sh installs them).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -141,17 +143,23 @@ step sysroot "$suite arm64: ${sysroot_packages[*]} in $s/root"
 # linux-arm64 restore never rewrites the obj/ that the x64 builds and tests use.
 out="$cache/agent-arm64"
 rm -rf "$out"
+for tool in clang ld.lld aarch64-linux-gnu-gcc; do
+  command -v "$tool" >/dev/null 2>&1 || fail "no $tool: Native AOT needs it to publish for linux-arm64 (scripts/test-tools.sh installs clang, lld, gcc-aarch64-linux-gnu, libc6-dev-arm64-cross)"
+done
+[ -f /usr/aarch64-linux-gnu/lib/crt1.o ] || fail "no arm64 C runtime in /usr/aarch64-linux-gnu: install libc6-dev-arm64-cross (scripts/test-tools.sh does)"
 dotnet publish "$repo/agent" -c Release -r linux-arm64 --self-contained -o "$out" --artifacts-path "$cache/build" \
   > "$logs/publish.log" 2>&1 || fail "dotnet publish -r linux-arm64 failed (see $logs/publish.log)"
 # ONNX Runtime's package can drop its Windows arm64 DLLs into a linux-arm64 publish: they are dead weight on a device.
 removed=$(find "$out" \( -iname 'onnxruntime*.dll' -o -iname 'onnxruntime*.lib' -o -path '*/runtimes/win-*' \) -print -prune | wc -l)
 find "$out" \( -iname 'onnxruntime*.dll' -o -iname 'onnxruntime*.lib' -o -path '*/runtimes/win-*' \) -prune -exec rm -rf {} +
 elf_machine() { od -An -tu2 -j18 -N2 "$1" | tr -d ' '; } # e_machine: 183 is AArch64
-for lib in setgan-agent libonnxruntime.so libcoreclr.so; do
+for lib in setgan-agent libonnxruntime.so; do
   [ -f "$out/$lib" ] || fail "the publish has no $lib"
   [ "$(elf_machine "$out/$lib")" = 183 ] || fail "$out/$lib is not an AArch64 ELF file"
 done
-step publish "linux-arm64 self-contained in $out ($(du -sh "$out" | cut -f1); $removed Windows file(s) removed)"
+# Native AOT: the agent is machine code, with no runtime or IL beside it.
+[ ! -e "$out/libcoreclr.so" ] && [ ! -e "$out/setgan-agent.dll" ] || fail "the publish holds a JIT runtime or IL: it is not Native AOT"
+step publish "linux-arm64 Native AOT in $out ($(du -sh "$out" | cut -f1); $removed Windows file(s) removed)"
 
 # --- 4. a tiny signed package ----------------------------------------------------------------------------------------
 # scripts/test-package: the tests' TestPackages (random weights, nfc 8, signed with a fresh key), no training.

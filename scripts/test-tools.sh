@@ -2,7 +2,9 @@
 # Installs what the tests need beyond the .NET SDK when it is missing, so no test ever skips:
 #   mosquitto (+ mosquitto_passwd): the real MQTT broker of the 'mqtt' link mode tests;
 #   chromium: the real (headless) browser the dashboard tests drive through Playwright;
-#   azurite (npm): the real Azure Storage emulator (queues, blobs) of the fleet's training-job queue tests.
+#   azurite (npm): the real Azure Storage emulator (queues, blobs) of the fleet's training-job queue tests;
+#   clang, lld, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross: Native AOT's compiler, linker and arm64 C runtime,
+#   with which scripts/arm64-smoke.sh publishes the agent for linux-arm64 as it ships (one native executable).
 # Debian/Ubuntu (apt-get, npm); as root or through sudo. Fails with a clear message otherwise.
 set -euo pipefail
 AZURITE_VERSION=3.37.0
@@ -18,6 +20,10 @@ need_root() { # $1: what to run as root, for the message
 missing=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v clang >/dev/null 2>&1 || missing+=(clang)
+command -v ld.lld >/dev/null 2>&1 || missing+=(lld)
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=(gcc-aarch64-linux-gnu)
+[ -f /usr/aarch64-linux-gnu/lib/crt1.o ] || missing+=(libc6-dev-arm64-cross)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test tools: installing ${missing[*]}" >&2
   if ! command -v apt-get >/dev/null 2>&1; then

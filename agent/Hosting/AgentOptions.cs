@@ -53,11 +53,14 @@ public sealed class AgentOptions
     public bool OrtLeanMemory { get; set; } = true;
 
     /// <summary>
-    /// Above 0, each generator's convs run over strips of at most this many output rows: the same images with a
-    /// fraction of the activation memory (SinGAN's finest scale holds ~50 MB whole), for some more work per image
-    /// (each strip recomputes 10 rows of overlap). 0 = whole images. docs/benchmarks.md has both sides.
+    /// Above 0, each generator's convs run over strips of at most this many output rows: the same images (within
+    /// 1e-5) with a fraction of the activation memory (SinGAN's finest scale holds ~50 MB whole), for more conv work
+    /// (each strip recomputes 10 rows of overlap) that measured within the noise. 0 = whole images.
+    /// docs/benchmarks.md has both sides.
     /// </summary>
-    public int OrtStripRows { get; set; }
+    public int OrtStripRows { get; set; } = DefaultStripRows;
+
+    public const int DefaultStripRows = 32;
 
     /// <summary>The truncation to run, G_0..G_K; -1 = the package's finest scale. Changes take effect without restart.</summary>
     public int K { get; set; } = -1;

@@ -116,7 +116,7 @@ public sealed class DeviceClient : IAsyncDisposable
     /// <summary>Merges a patch into the reported properties; returns the twin's new reported version.</summary>
     public async Task<long?> PatchReportedAsync(JsonObject patch, CancellationToken ct)
     {
-        var (status, version, body) = await RequestAsync(Topics.TwinPatchReported, JsonSerializer.SerializeToUtf8Bytes(patch), ct);
+        var (status, version, body) = await RequestAsync(Topics.TwinPatchReported, System.Text.Encoding.UTF8.GetBytes(patch.ToJsonString()), ct);
         if (status is < 200 or >= 300) throw new LinkException($"reported PATCH answered {status}: {System.Text.Encoding.UTF8.GetString(body)}");
         return version;
     }
@@ -176,7 +176,7 @@ public sealed class DeviceClient : IAsyncDisposable
         }
         catch (JsonException ex) { (status, answer) = (400, new JsonObject { ["error"] = $"payload is not JSON: {ex.Message}" }); }
         catch (Exception ex) { (status, answer) = (500, new JsonObject { ["error"] = ex.Message }); log.Error(ex, "Method {Method} failed", method); }
-        byte[] response = answer is null ? "null"u8.ToArray() : JsonSerializer.SerializeToUtf8Bytes(answer);
+        byte[] response = System.Text.Encoding.UTF8.GetBytes(answer?.ToJsonString() ?? "null");
         try
         {
             await mqtt.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(Topics.MethodResponse(status, rid)).WithPayload(response)

@@ -20,7 +20,7 @@ if (options.Command is not ("training" or "inference" or "modes" or "agent" or "
     Console.Error.WriteLine("       setgan-bench modes --project 250 [--iterations 1] [--threads 2]   (projects the paper preset's wall-clock from per-scale costs)");
     return 2;
 }
-if (options.Command == "agent") return AgentMain(options);
+if (options.Command == "agent") return AgentMain.Run(options);
 if (options.Command == "link") return await LinkMain.RunAsync(options);
 if (options.Command == "fleet") return await FleetMain.RunAsync(args, options.Json);
 set_num_threads(options.Threads);
@@ -83,57 +83,6 @@ static int InferenceMain(Args options, RgbImage image)
         File.WriteAllText(json, JsonSerializer.Serialize(new { matmulGFlops = matmul, threads = options.Threads, rows = all }, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"wrote {json}");
     }
-    return 0;
-}
-
-static int AgentMain(Args options)
-{
-    string dir = Directory.CreateTempSubdirectory("setgan-agent-bench-").FullName;
-    string package = AgentBenchmark.WritePackage(dir, options.Sizes[0]);
-    var window = TimeSpan.FromSeconds(20);
-    // An embedded hub in this process for the runs that stream: the agent's telemetry cost is then part of what it pays.
-    var hub = SetGan.Hub.EmbeddedHub.StartAsync(new SetGan.Hub.HubOptions { DataDir = Path.Combine(dir, "hub") }, Serilog.Core.Logger.None).GetAwaiter().GetResult();
-    hub.Devices.Add("bench");
-    string link = hub.ConnectionString("bench");
-    // Configurations alternated in each round: fast sensing, fast sensing streamed to the hub, and slow sensing (all with lean
-    // ONNX Runtime memory, the agent's default); slow sensing with ONNX Runtime's arena and memory patterns; and slow sensing
-    // with the generators run over strips of 64 and 32 rows (Agent:OrtStripRows).
-    (double Rate, bool Lean, bool Linked, int Strips)[] configurations = [(1000, true, false, 0), (1000, true, true, 0), (1, true, false, 0), (1, false, false, 0), (1, true, false, 64), (1, true, false, 32)];
-    Console.WriteLine($"agent: full-size pyramid ({options.Sizes[0]} px, SinGAN widths, random weights), k = N continuously, emulated INA219, {window.TotalSeconds:F0} s per run, {options.Rounds} rounds of {string.Join(", ", configurations.Select(c => $"{c.Rate} Hz {(c.Lean ? "lean" : "arena")}{(c.Linked ? " streamed" : "")}{(c.Strips > 0 ? $" strips of {c.Strips}" : "")}"))}");
-    Console.WriteLine($"{"rate Hz",8} {"ORT mem",8} {"strips",7} {"link",6} {"start s",8} {"images/s",9} {"samples/s",10} {"RSS MB",7} {"peak MB",8}");
-    var runs = new List<AgentBenchmark.Run>();
-    for (int round = 0; round < options.Rounds; round++)
-        foreach (var (rate, lean, linked, strips) in configurations)
-        {
-            var r = AgentBenchmark.Measure(dir, package, rate, lean, window, round, linked ? link : null, strips);
-            runs.Add(r);
-            Console.WriteLine($"{r.RateHz,8} {(lean ? "lean" : "arena"),8} {(strips > 0 ? strips.ToString() : "-"),7} {(linked ? "hub" : "-"),6} {r.StartSeconds,8:F2} {r.ImagesPerSecond,9:F2} {r.SamplesPerSecond,10:F0} {r.RssKb / 1024.0,7:F0} {r.PeakRssKb / 1024.0,8:F0}");
-        }
-    IEnumerable<AgentBenchmark.Run> Of(double rate, bool lean, bool linked = false, int strips = 0) =>
-        runs.Where(r => r.RateHz == rate && r.LeanMemory == lean && r.Linked == linked && r.StripRows == strips);
-    double Images(double rate, bool lean, bool linked = false, int strips = 0) => Of(rate, lean, linked, strips).Average(r => r.ImagesPerSecond);
-    double Rss(double rate, bool lean, int strips = 0) => Of(rate, lean, strips: strips).Average(r => r.RssKb) / 1024.0;
-    double Peak(double rate, bool lean, int strips = 0) => Of(rate, lean, strips: strips).Average(r => r.PeakRssKb) / 1024.0;
-    double sensingCost = 1 - Images(1000, true) / Images(1, true), leanCost = 1 - Images(1, true) / Images(1, false);
-    double streamedCost = 1 - Images(1000, true, linked: true) / Images(1, true);
-    Console.WriteLine($"sensing at 1000 Hz costs {sensingCost:P1} of the images per second of sensing at 1 Hz (same rounds, alternated)");
-    Console.WriteLine($"sensing at 1000 Hz and streaming power and images to the hub costs {streamedCost:P1} (the hub runs in the benchmark's process, on the same cores)");
-    Console.WriteLine($"lean ONNX Runtime memory: {Rss(1, true):F0} MB against {Rss(1, false):F0} MB with the arena, costing {leanCost:P1} of the images per second");
-    var stripRuns = configurations.Where(c => c.Strips > 0).Select(c => new
-    {
-        rows = c.Strips, rssMb = Rss(1, true, c.Strips), peakMb = Peak(1, true, c.Strips), cost = 1 - Images(1, true, strips: c.Strips) / Images(1, true),
-    }).ToList();
-    foreach (var s in stripRuns)
-        Console.WriteLine($"strips of {s.rows} rows: {s.rssMb:F0} MB resident, {s.peakMb:F0} MB peak, against {Rss(1, true):F0} / {Peak(1, true):F0} MB whole, costing {s.cost:P1} of the images per second");
-    if (options.Json is { } json)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
-        File.WriteAllText(json, JsonSerializer.Serialize(new { maxSize = options.Sizes[0], runs, sensingCost, streamedCost, leanCost, strips = stripRuns },
-            new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
-        Console.WriteLine($"wrote {json}");
-    }
-    hub.DisposeAsync().AsTask().GetAwaiter().GetResult();
-    Directory.Delete(dir, recursive: true);
     return 0;
 }
 
