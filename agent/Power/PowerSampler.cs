@@ -18,8 +18,7 @@ public sealed class PowerSampler : IDisposable
     private readonly ILogger log;
     private readonly TimeProvider time;
     private readonly TimeSpan period;
-    private readonly int capacity;
-    private readonly Queue<PowerSample> samples = new();
+    private readonly SampleRing samples;
     private readonly List<SensorGap> gaps = [];
     private readonly object gate = new();
     private readonly CancellationTokenSource stop = new();
@@ -32,7 +31,7 @@ public sealed class PowerSampler : IDisposable
         this.sensor = sensor;
         this.log = log.ForContext("Sensor", sensor.Name);
         this.time = time ?? TimeProvider.System;
-        this.capacity = capacity;
+        samples = new SampleRing(capacity);
         Rate = Math.Min(rateHz, sensor.MaxRate);
         period = TimeSpan.FromSeconds(1 / Rate);
         if (Rate < rateHz) this.log.Warning("Sampling {Sensor} at {Rate} Hz, its maximum, instead of {Requested} Hz", sensor.Name, Rate, rateHz);
@@ -83,8 +82,7 @@ public sealed class PowerSampler : IDisposable
                 gaps[^1] = gaps[^1] with { To = now };
                 log.Warning("Power sensor answers again after a gap of {Seconds:F3} s", (now - gaps[^1].From).TotalSeconds);
             }
-            samples.Enqueue(sample);
-            while (samples.Count > capacity) samples.Dequeue();
+            samples.Add(sample);
         }
         Sampled?.Invoke(sample);
     }
@@ -92,7 +90,7 @@ public sealed class PowerSampler : IDisposable
     /// <summary>The samples between two times (inclusive), oldest first.</summary>
     public IReadOnlyList<PowerSample> Between(DateTimeOffset from, DateTimeOffset to)
     {
-        lock (gate) return samples.Where(s => s.Time >= from && s.Time <= to).ToList();
+        lock (gate) return samples.Between(from, to);
     }
 
     /// <summary>Energy between two times, leaving out the stretches of sensor faults.</summary>

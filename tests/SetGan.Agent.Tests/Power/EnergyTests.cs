@@ -91,6 +91,28 @@ public class EnergyTests
     }
 
     [Fact]
+    public void The_sampler_keeps_the_newest_readings_up_to_its_capacity_in_order()
+    {
+        // 5,000 readings through a store of 3,000: it grows past its first array, wraps, and drops the oldest.
+        var sensor = new ScriptedSensor();
+        var time = new ManualTime(T0);
+        using var sampler = new PowerSampler(sensor, 1000, Serilog.Core.Logger.None, time, capacity: 3000);
+        for (int i = 0; i < 5000; i++)
+        {
+            sampler.SampleOnce();
+            time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        var kept = sampler.Between(T0, T0.AddSeconds(10));
+        kept.Count.ShouldBe(3000);
+        kept[0].Time.ShouldBe(T0.AddMilliseconds(2000));
+        kept[^1].Time.ShouldBe(T0.AddMilliseconds(4999));
+        kept.Zip(kept.Skip(1)).ShouldAllBe(p => p.Second.Time - p.First.Time == TimeSpan.FromMilliseconds(1));
+        kept.ShouldAllBe(s => s.Volts == 5 && s.Amps == 0.6 && s.Watts == 3 && s.Source == "scripted" && !s.Estimated);
+        sampler.Between(T0.AddMilliseconds(4000), T0.AddMilliseconds(4010)).Count.ShouldBe(11); // both ends inclusive
+    }
+
+    [Fact]
     public void The_sampler_thread_reads_on_its_own_and_stops_when_disposed()
     {
         // How fast it keeps up is the benchmark's question; here: it runs, raises Sampled, and stops.
