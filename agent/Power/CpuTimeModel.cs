@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SetGan.Core.Energy;
 
 namespace SetGan.Agent.Power;
@@ -10,7 +9,7 @@ namespace SetGan.Agent.Power;
 /// </summary>
 public sealed class CpuTimeModel(DeviceProfile profile, Func<TimeSpan>? cpuTime = null) : IPowerSensor
 {
-    private readonly Func<TimeSpan> cpu = cpuTime ?? (() => Process.GetCurrentProcess().TotalProcessorTime);
+    private readonly Func<TimeSpan> cpu = cpuTime ?? (() => Environment.CpuUsage.TotalTime); // getrusage: no allocation per reading
     private TimeSpan lastCpu;
     private DateTimeOffset? lastTime;
 
