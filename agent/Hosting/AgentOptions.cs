@@ -55,11 +55,14 @@ public sealed class AgentOptions
     /// <summary>
     /// Above 0, each generator's convs run over strips of at most this many output rows: the same images (within
     /// 1e-5) with a fraction of the activation memory (SinGAN's finest scale holds ~50 MB whole), for more conv work
-    /// (each strip recomputes 10 rows of overlap) that measured within the noise. 0 = whole images.
-    /// docs/benchmarks.md has both sides.
+    /// (each strip recomputes its overlap). 0 = whole images. docs/benchmarks.md has both sides.
     /// </summary>
     public int OrtStripRows { get; set; } = DefaultStripRows;
 
+    /// <summary>
+    /// 32 rows: the full 250 px pyramid then peaks 40 MB lower (about 120 MB for the native agent, the goal for a
+    /// board's agent) for about 8 % more CPU per image, which the energy profile measures and k* accounts for.
+    /// </summary>
     public const int DefaultStripRows = 32;
 
     /// <summary>The truncation to run, G_0..G_K; -1 = the package's finest scale. Changes take effect without restart.</summary>

@@ -11,8 +11,6 @@ internal sealed class SampleRing(int capacity)
     private Stored[] items = new Stored[Math.Min(capacity, 1024)];
     private int start, count;
 
-    public int Count => count;
-
     public void Add(PowerSample sample)
     {
         if (count == items.Length && items.Length < capacity)
