@@ -11,7 +11,7 @@ namespace SetGan.Core.Onnx;
 public sealed class OnnxGenerator : IGenerator
 {
     private readonly InferenceSession session;
-    private readonly Dictionary<(ScaleSize Output, ScaleSize Coarse), Bindings> bindings = new();
+    private readonly PerSize<Bindings> bindings;
     private readonly string[] inputNames;
     private readonly string[] outputNames = [GeneratorOnnx.Output];
 
@@ -20,6 +20,7 @@ public sealed class OnnxGenerator : IGenerator
         Scale = scale;
         session = Session(model, intraOpThreads, leanMemory);
         inputNames = GeneratorOnnx.Inputs(scale);
+        bindings = new((size, coarseSize) => new Bindings(size, coarseSize, scale > 0));
     }
 
     /// <summary>A session as every generator runs: full graph optimisation, threads from configuration, idle threads that sleep.</summary>
@@ -48,26 +49,17 @@ public sealed class OnnxGenerator : IGenerator
     /// </summary>
     public float[] Run(ReadOnlySpan<float> z, ScaleSize size, ReadOnlySpan<float> coarse = default, ScaleSize coarseSize = default)
     {
-        if (Scale > 0 && coarse.IsEmpty) throw new ArgumentException($"G_{Scale} needs the output of scale {Scale - 1}");
-        var b = Bind(size, Scale > 0 ? coarseSize : default);
-        z.CopyTo(b.Noise);
-        if (Scale > 0) coarse.CopyTo(b.Coarse);
+        GeneratorInputs.Check(Scale, coarse);
+        var b = bindings.For(size, Scale > 0 ? coarseSize : default);
+        b.Inputs.Load(z, coarse);
         using var runOptions = new RunOptions();
-        session.Run(runOptions, inputNames, b.Inputs, outputNames, b.Outputs);
+        session.Run(runOptions, inputNames, b.Inputs.Values, outputNames, b.Outputs);
         return b.Output;
-    }
-
-    private Bindings Bind(ScaleSize size, ScaleSize coarseSize)
-    {
-        if (bindings.TryGetValue((size, coarseSize), out var b)) return b;
-        b = new Bindings(size, coarseSize, Scale > 0);
-        bindings[(size, coarseSize)] = b;
-        return b;
     }
 
     public void Dispose()
     {
-        foreach (var b in bindings.Values) b.Dispose();
+        bindings.Dispose();
         session.Dispose();
     }
 
@@ -76,24 +68,19 @@ public sealed class OnnxGenerator : IGenerator
     {
         public Bindings(ScaleSize size, ScaleSize coarseSize, bool hasCoarse)
         {
-            Noise = new float[3 * size.Pixels];
+            Inputs = new GeneratorInputs(size, coarseSize, hasCoarse);
             Output = new float[3 * size.Pixels];
-            Coarse = hasCoarse ? new float[3 * coarseSize.Pixels] : [];
-            var noise = OrtValue.CreateTensorValueFromMemory(Noise, [1, 3, size.Height, size.Width]);
-            Inputs = hasCoarse ? [noise, OrtValue.CreateTensorValueFromMemory(Coarse, [1, 3, coarseSize.Height, coarseSize.Width])] : [noise];
             Outputs = [OrtValue.CreateTensorValueFromMemory(Output, [1, 3, size.Height, size.Width])];
         }
 
-        public float[] Noise { get; }
-        public float[] Coarse { get; }
+        public GeneratorInputs Inputs { get; }
         public float[] Output { get; }
-        public OrtValue[] Inputs { get; }
         public OrtValue[] Outputs { get; }
 
         public void Dispose()
         {
-            foreach (var v in Inputs) v.Dispose();
-            foreach (var v in Outputs) v.Dispose();
+            Inputs.Dispose();
+            Outputs[0].Dispose();
         }
     }
 }

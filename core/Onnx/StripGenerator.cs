@@ -14,7 +14,7 @@ public sealed class StripGenerator : IGenerator
     private const int Halo = GeneratorWeights.Padding;
     private readonly InferenceSession head, body;
     private readonly string[] headInputs, headOutputs, bodyInputs = [GeneratorOnnx.Padded], bodyOutputs;
-    private readonly Dictionary<(ScaleSize Output, ScaleSize Coarse), Buffers> buffers = new();
+    private readonly PerSize<Buffers> buffers;
 
     public StripGenerator(byte[] model, int scale, int rows, int intraOpThreads = 0, bool leanMemory = false)
     {
@@ -31,6 +31,7 @@ public sealed class StripGenerator : IGenerator
         headInputs = GeneratorOnnx.Inputs(scale);
         headOutputs = GeneratorSplit.HeadOutputs(scale);
         bodyOutputs = [GeneratorSplit.BodyOutput(scale)];
+        buffers = new((size, coarseSize) => new Buffers(size, coarseSize, scale > 0));
     }
 
     public int Scale { get; }
@@ -40,12 +41,11 @@ public sealed class StripGenerator : IGenerator
 
     public float[] Run(ReadOnlySpan<float> z, ScaleSize size, ReadOnlySpan<float> coarse = default, ScaleSize coarseSize = default)
     {
-        if (Scale > 0 && coarse.IsEmpty) throw new ArgumentException($"G_{Scale} needs the output of scale {Scale - 1}");
-        var b = Bind(size, Scale > 0 ? coarseSize : default);
-        z.CopyTo(b.Noise);
-        if (Scale > 0) coarse.CopyTo(b.Coarse);
+        GeneratorInputs.Check(Scale, coarse);
+        var b = buffers.For(size, Scale > 0 ? coarseSize : default);
+        b.Inputs.Load(z, coarse);
         using var runOptions = new RunOptions();
-        head.Run(runOptions, headInputs, b.HeadInputs, headOutputs, b.HeadOutputs);
+        head.Run(runOptions, headInputs, b.Inputs.Values, headOutputs, b.HeadOutputs);
         int width = size.Width, height = size.Height, paddedWidth = width + 2 * Halo, paddedPlane = (height + 2 * Halo) * paddedWidth;
         for (int top = 0; top < height; top += Rows)
         {
@@ -67,17 +67,9 @@ public sealed class StripGenerator : IGenerator
         return b.Output;
     }
 
-    private Buffers Bind(ScaleSize size, ScaleSize coarseSize)
-    {
-        if (buffers.TryGetValue((size, coarseSize), out var b)) return b;
-        b = new Buffers(size, coarseSize, Scale > 0);
-        buffers[(size, coarseSize)] = b;
-        return b;
-    }
-
     public void Dispose()
     {
-        foreach (var b in buffers.Values) b.Dispose();
+        buffers.Dispose();
         head.Dispose();
         body.Dispose();
     }
@@ -91,23 +83,18 @@ public sealed class StripGenerator : IGenerator
         public Buffers(ScaleSize size, ScaleSize coarseSize, bool hasCoarse)
         {
             this.size = size;
-            Noise = new float[3 * size.Pixels];
-            Coarse = hasCoarse ? new float[3 * coarseSize.Pixels] : [];
+            Inputs = new GeneratorInputs(size, coarseSize, hasCoarse);
             Padded = new float[3 * (size.Height + 2 * Halo) * (size.Width + 2 * Halo)];
             Previous = hasCoarse ? new float[3 * size.Pixels] : [];
             Output = new float[3 * size.Pixels];
-            var noise = OrtValue.CreateTensorValueFromMemory(Noise, [1, 3, size.Height, size.Width]);
-            HeadInputs = hasCoarse ? [noise, OrtValue.CreateTensorValueFromMemory(Coarse, [1, 3, coarseSize.Height, coarseSize.Width])] : [noise];
             var padded = OrtValue.CreateTensorValueFromMemory(Padded, [1, 3, size.Height + 2 * Halo, size.Width + 2 * Halo]);
             HeadOutputs = hasCoarse ? [padded, OrtValue.CreateTensorValueFromMemory(Previous, [1, 3, size.Height, size.Width])] : [padded];
         }
 
-        public float[] Noise { get; }
-        public float[] Coarse { get; }
+        public GeneratorInputs Inputs { get; }
         public float[] Padded { get; }
         public float[] Previous { get; }
         public float[] Output { get; }
-        public OrtValue[] HeadInputs { get; }
         public OrtValue[] HeadOutputs { get; }
 
         public Strip Strip(int rows)
@@ -118,7 +105,8 @@ public sealed class StripGenerator : IGenerator
 
         public void Dispose()
         {
-            foreach (var v in HeadInputs.Concat(HeadOutputs)) v.Dispose();
+            Inputs.Dispose();
+            foreach (var v in HeadOutputs) v.Dispose();
             foreach (var s in strips.Values) s.Dispose();
         }
     }
