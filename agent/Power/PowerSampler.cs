@@ -25,14 +25,18 @@ public sealed class PowerSampler : IDisposable
     private Thread? thread;
     private long reads;
 
-    public PowerSampler(IPowerSensor sensor, double rateHz, ILogger log, TimeProvider? time = null, int capacity = 200_000)
+    /// <summary>How long readings are kept for energy integration by default: longer than any window the agent integrates over (an idle measurement, a profile batch, an image, a power batch at the default period).</summary>
+    public static readonly TimeSpan DefaultKeep = TimeSpan.FromMinutes(1);
+
+    /// <param name="keep">How long readings are kept for <see cref="Energy"/>; windows reaching further back see only what is kept, and say so in their covered time.</param>
+    public PowerSampler(IPowerSensor sensor, double rateHz, ILogger log, TimeProvider? time = null, TimeSpan? keep = null)
     {
         if (!(rateHz > 0)) throw new ArgumentOutOfRangeException(nameof(rateHz), "the sampling rate must be positive");
         this.sensor = sensor;
         this.log = log.ForContext("Sensor", sensor.Name);
         this.time = time ?? TimeProvider.System;
-        samples = new SampleRing(capacity);
         Rate = Math.Min(rateHz, sensor.MaxRate);
+        samples = new SampleRing(Math.Max(2, (int)Math.Ceiling(Rate * (keep ?? DefaultKeep).TotalSeconds)));
         period = TimeSpan.FromSeconds(1 / Rate);
         if (Rate < rateHz) this.log.Warning("Sampling {Sensor} at {Rate} Hz, its maximum, instead of {Requested} Hz", sensor.Name, Rate, rateHz);
     }

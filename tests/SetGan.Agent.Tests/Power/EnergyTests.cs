@@ -91,12 +91,12 @@ public class EnergyTests
     }
 
     [Fact]
-    public void The_sampler_keeps_the_newest_readings_up_to_its_capacity_in_order()
+    public void The_sampler_keeps_the_newest_readings_for_its_keep_time_in_order()
     {
-        // 5,000 readings through a store of 3,000: it grows past its first array, wraps, and drops the oldest.
+        // 5,000 readings at 1 kHz through a store kept for 3 s (3,000 readings): it wraps and drops the oldest.
         var sensor = new ScriptedSensor();
         var time = new ManualTime(T0);
-        using var sampler = new PowerSampler(sensor, 1000, Serilog.Core.Logger.None, time, capacity: 3000);
+        using var sampler = new PowerSampler(sensor, 1000, Serilog.Core.Logger.None, time, keep: TimeSpan.FromSeconds(3));
         for (int i = 0; i < 5000; i++)
         {
             sampler.SampleOnce();
