@@ -35,10 +35,15 @@ public sealed class GenerationLoop(PyramidPackage package, PowerSampler sampler,
     /// <summary>Raised before the loop idles: how long, and the image (with its energy) that made it wait.</summary>
     public event Action<TimeSpan, GeneratedImage>? Idling;
 
-    /// <summary>New settings, checked now and used from the next image; wakes the loop from a wait.</summary>
+    /// <summary>
+    /// New settings, checked now and used from the next image; wakes the loop from a wait. The same
+    /// settings again change nothing and wake nothing: the link re-applies the twin on every reconnect,
+    /// and each wake is an image off the schedule, energy the budget did not plan for.
+    /// </summary>
     public void Update(GenerationSettings next)
     {
-        Volatile.Write(ref settings, Check(next, package));
+        if (Check(next, package) == Settings) return;
+        Volatile.Write(ref settings, next);
         log.Information("Generation settings now k = {K}, {Rate} images per minute, budget {Budget}", next.K, next.ImagesPerMinute, next.BudgetWatts is { } w ? $"{w:G3} W" : "none");
         changed.Release();
     }

@@ -51,7 +51,7 @@ public sealed class PowerService(IOptions<AgentOptions> options, AgentRuntime ru
                 if (filled) continue;
                 var now = time.GetUtcNow();
                 var energy = sampler.Energy(from, now);
-                log.Information("Power {Watts:F3} W average over {Seconds:F1} s ({Samples} samples, {Gap:F1} s in sensor gaps, {Kind})",
+                log.Information("Power {Watts:F3} W average over {Seconds:F1} s ({Samples} samples, {Gap:F1} s without readings: faults, or the edges of the period at slow rates; {Kind})",
                     energy.AverageWatts, energy.Covered.TotalSeconds, energy.Samples, energy.Gaps.TotalSeconds, energy.Estimated ? "estimated" : "measured");
                 from = now;
             }

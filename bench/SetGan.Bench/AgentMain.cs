@@ -19,50 +19,57 @@ internal static class AgentMain
         var hub = EmbeddedHub.StartAsync(new HubOptions { DataDir = Path.Combine(dir, "hub") }, Serilog.Core.Logger.None).GetAwaiter().GetResult();
         hub.Devices.Add("bench");
         string link = hub.ConnectionString("bench");
-        // As the agent runs by default (strips of 32 rows), at 1 Hz and at 1000 Hz sensing, streamed or not; and whole images.
-        Setup Slow(bool nat) => new(nat, 1);
-        Setup Fast(bool nat) => new(nat, 1000);
-        Setup Streamed(bool nat) => new(nat, 1000, Linked: true);
-        Setup Whole(bool nat) => new(nat, 1, StripRows: 0);
-        bool[] kinds = native is null ? [false] : [true, false];
-        // Sensing and telemetry costs for the agent as it ships (the JIT agent only when Native AOT could not be published).
-        Setup[] setups = [.. kinds.SelectMany(n => n || native is null ? new[] { Fast(n), Streamed(n), Slow(n), Whole(n) } : [Slow(n), Whole(n)])];
-        Console.WriteLine($"agent: full-size pyramid ({options.Sizes[0]} px, SinGAN widths, random weights), k = N continuously, emulated INA219, " +
+        // Generating continuously (k = N): as the agent ships (strips of 32 rows) at 1 Hz, the default 100 Hz and 1000 Hz
+        // sensing, streamed at 1000 Hz, and whole images; the JIT agent beside it. Then idle agents for the costs.
+        bool nat = native is not null;
+        const int backlog = 300;
+        Setup[] generating = [new(nat, 1), new(nat, 100), new(nat, 1000), new(nat, 1000, Linked: true), new(nat, 1, StripRows: 0), .. nat ? new Setup[] { new(false, 1) } : []];
+        Setup baseline = new(nat, 1, Idle: true), linkedBaseline = new(nat, 1, Linked: true, Idle: true), sending = new(nat, 1, Linked: true, Idle: true, Backlog: backlog);
+        double[] rates = [100, 1000];
+        Setup Sensing(double hz) => new(nat, hz, Idle: true);
+        Setup Streaming(double hz) => new(nat, hz, Linked: true, Idle: true);
+        Setup[] setups = [.. generating, baseline, .. rates.Select(Sensing), .. rates.Select(Streaming), linkedBaseline, sending];
+        Console.WriteLine($"agent: full-size pyramid ({options.Sizes[0]} px, SinGAN widths, random weights), k = N, emulated INA219, " +
                           $"{window.TotalSeconds:F0} s per run, {options.Rounds} rounds of: {string.Join("; ", setups.Select(s => s.Label))}");
-        Console.WriteLine($"{"setup",-44} {"start s",8} {"images/s",9} {"CPU s/img",10} {"samples/s",10} {"RSS MB",7} {"peak MB",8}");
+        Console.WriteLine($"{"setup",-44} {"start s",8} {"images/s",9} {"CPU s/img",10} {"CPU s/s",8} {"samples/s",10} {"RSS MB",7} {"peak MB",8}");
         var runs = new List<AgentBenchmark.Run>();
         for (int round = 0; round < options.Rounds; round++)
             foreach (var setup in setups)
             {
                 var r = AgentBenchmark.Measure(dir, package, setup, window, round, setup.Linked ? link : null, native);
                 runs.Add(r);
-                Console.WriteLine($"{setup.Label,-44} {r.StartSeconds,8:F2} {r.ImagesPerSecond,9:F2} {r.CpuSecondsPerImage,10:F3} {r.SamplesPerSecond,10:F0} {r.RssKb / 1024.0,7:F0} {r.PeakRssKb / 1024.0,8:F0}");
+                Console.WriteLine($"{setup.Label,-44} {r.StartSeconds,8:F2} {r.ImagesPerSecond,9:F2} {r.CpuSecondsPerImage,10:F3} {r.CpuPerSecond,8:F3} {r.SamplesPerSecond,10:F0} {r.RssKb / 1024.0,7:F0} {r.PeakRssKb / 1024.0,8:F0}");
             }
         double Images(Setup s) => runs.Where(r => r.Setup == s).Average(r => r.ImagesPerSecond);
         double Cpu(Setup s) => runs.Where(r => r.Setup == s).Average(r => r.CpuSecondsPerImage);
+        double CpuRate(Setup s) => runs.Where(r => r.Setup == s).Average(r => r.CpuPerSecond);
         double Rss(Setup s) => runs.Where(r => r.Setup == s).Average(r => r.RssKb) / 1024.0;
         double Peak(Setup s) => runs.Where(r => r.Setup == s).Average(r => r.PeakRssKb) / 1024.0;
-        // Two views of each cost: images per second lost (wall clock, which the hub on the same cores also takes from),
-        // and the agent's own CPU seconds per image gained (its process only: what the device would pay).
-        var costs = new[] { native is not null }.Select(n => new // the agent as it ships; the JIT one only without it
+        // The costs against generation: CPU seconds per second over what generating continuously takes per second
+        // (1 Hz, as it ships), and the CPU of sending one image over the CPU of making one.
+        var making = generating[0];
+        double generationCpuRate = Cpu(making) * Images(making);
+        double perImageSent = (CpuRate(sending) - CpuRate(linkedBaseline)) * window.TotalSeconds / backlog;
+        double imageShare = perImageSent / Cpu(making);
+        var costs = rates.Select(hz => new
         {
-            agent = n ? "native" : "JIT",
-            sensing = new { images = 1 - Images(Fast(n)) / Images(Slow(n)), cpu = Cpu(Fast(n)) / Cpu(Slow(n)) - 1 },
-            sensingAndTelemetry = new { images = 1 - Images(Streamed(n)) / Images(Slow(n)), cpu = Cpu(Streamed(n)) / Cpu(Slow(n)) - 1 },
+            rateHz = hz,
+            sensing = (CpuRate(Sensing(hz)) - CpuRate(baseline)) / generationCpuRate,
+            sensingAndPowerTelemetry = (CpuRate(Streaming(hz)) - CpuRate(baseline)) / generationCpuRate,
+            imageTelemetry = imageShare,
+            total = (CpuRate(Streaming(hz)) - CpuRate(baseline)) / generationCpuRate + imageShare,
         }).ToList();
+        Console.WriteLine($"generating continuously ({making.Label}): {generationCpuRate:F3} CPU s/s, {Cpu(making):F3} CPU s/image; sending one image: {perImageSent * 1000:F2} ms CPU ({imageShare:P2} of making it)");
         foreach (var c in costs)
-        {
-            Console.WriteLine($"{c.agent}: sensing at 1000 Hz: {c.sensing.images:P1} fewer images/s, {c.sensing.cpu:P1} more agent CPU per image, than at 1 Hz");
-            Console.WriteLine($"{c.agent}: sensing at 1000 Hz and streaming to the hub: {c.sensingAndTelemetry.images:P1} fewer images/s (the hub shares the cores), {c.sensingAndTelemetry.cpu:P1} more agent CPU per image");
-        }
-        var memory = setups.Where(s => s.RateHz == 1).Select(s => new { setup = s.Label, rssMb = Rss(s), peakMb = Peak(s), imagesPerSecond = Images(s), cpuSecondsPerImage = Cpu(s) }).ToList();
-        Console.WriteLine("memory at 1 Hz sensing (resident sampled after the window, and peak):");
+            Console.WriteLine($"at {c.rateHz} Hz: sensing {c.sensing:P2}, sensing and streaming power {c.sensingAndPowerTelemetry:P2}, with every image streamed too {c.total:P2} of the CPU generation takes");
+        var memory = generating.Select(s => new { setup = s.Label, rssMb = Rss(s), peakMb = Peak(s), imagesPerSecond = Images(s), cpuSecondsPerImage = Cpu(s) }).ToList();
+        Console.WriteLine("memory while generating (resident sampled after the window, and peak):");
         foreach (var m in memory)
             Console.WriteLine($"  {m.setup,-44} {m.rssMb,5:F0} MB resident, {m.peakMb,5:F0} MB peak, {m.imagesPerSecond:F2} images/s, {m.cpuSecondsPerImage:F3} CPU s/image");
         if (options.Json is { } json)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
-            File.WriteAllText(json, JsonSerializer.Serialize(new { maxSize = options.Sizes[0], nativeProblem = problem, runs, costs, memory },
+            File.WriteAllText(json, JsonSerializer.Serialize(new { maxSize = options.Sizes[0], nativeProblem = problem, runs, generationCpuRate, perImageSent, costs, memory },
                 new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
             Console.WriteLine($"wrote {json}");
         }

@@ -55,6 +55,35 @@ public sealed class GenerationTests : IDisposable
     }
 
     [Fact]
+    public async Task The_same_settings_again_do_not_wake_the_loop_for_an_image_off_the_schedule()
+    {
+        // One image a minute: after the first, the loop waits. Applying the same settings (as a reconnect
+        // re-applying the twin does) must leave it waiting; a real change wakes it at once.
+        var (path, _, publicKey) = TestPackages.WriteSigned(dir);
+        using var package = PyramidPackage.Load(path, publicKey);
+        using var sampler = new PowerSampler(new Steady(), 100, Serilog.Core.Logger.None);
+        sampler.Start();
+        var loop = new GenerationLoop(package, sampler, Path.Combine(dir, "images"), new GenerationSettings(K: 1, ImagesPerMinute: 1, BudgetWatts: null), idleWatts: 2, Serilog.Core.Logger.None);
+        var made = new List<GeneratedImage>();
+        var waiting = new SemaphoreSlim(0);
+        loop.Generated += image => { lock (made) made.Add(image); };
+        loop.Idling += (_, _) => waiting.Release();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var running = loop.RunAsync(stop.Token);
+
+        (await waiting.WaitAsync(TimeSpan.FromSeconds(30), stop.Token)).ShouldBeTrue();
+        for (int i = 0; i < 3; i++) loop.Update(new GenerationSettings(K: 1, ImagesPerMinute: 1, BudgetWatts: null));
+        await Task.Delay(500, stop.Token);
+        lock (made) made.Count.ShouldBe(1);
+
+        loop.Update(loop.Settings with { K = 2 });
+        (await waiting.WaitAsync(TimeSpan.FromSeconds(30), stop.Token)).ShouldBeTrue();
+        stop.Cancel();
+        await running;
+        made.Select(m => m.K).ShouldBe([1, 2]);
+    }
+
+    [Fact]
     public void Settings_outside_the_package_are_refused_and_the_old_ones_stay()
     {
         var (path, _, publicKey) = TestPackages.WriteSigned(dir);
