@@ -81,8 +81,12 @@ public sealed class Outbox : IDisposable
         }
     }
 
-    /// <summary>The oldest waiting messages, in order.</summary>
-    public IReadOnlyList<OutboxMessage> Peek(int max)
+    /// <summary>
+    /// The oldest waiting messages, in order: at most <paramref name="max"/>, and no more after
+    /// <paramref name="maxBytes"/> of bodies (the first always comes). Images are ~175 KB each: a
+    /// backlog read 64 at a time held 11 MB of them at once and took a draining agent over its memory goal.
+    /// </summary>
+    public IReadOnlyList<OutboxMessage> Peek(int max, long maxBytes = 1 << 20)
     {
         lock (gate)
         {
@@ -91,8 +95,13 @@ public sealed class Outbox : IDisposable
             select.Parameters.AddWithValue("$max", max);
             using var reader = select.ExecuteReader();
             var result = new List<OutboxMessage>();
-            while (reader.Read())
-                result.Add(new OutboxMessage(reader.GetInt64(0), reader.GetString(1), DateTimeOffset.Parse(reader.GetString(2), System.Globalization.CultureInfo.InvariantCulture), (byte[])reader[3]));
+            long bytes = 0;
+            while (bytes < maxBytes && reader.Read())
+            {
+                var message = new OutboxMessage(reader.GetInt64(0), reader.GetString(1), DateTimeOffset.Parse(reader.GetString(2), System.Globalization.CultureInfo.InvariantCulture), (byte[])reader[3]);
+                result.Add(message);
+                bytes += message.Body.Length;
+            }
             return result;
         }
     }

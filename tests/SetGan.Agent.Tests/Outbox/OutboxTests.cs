@@ -36,6 +36,19 @@ public sealed class OutboxTests : IDisposable
     }
 
     [Fact]
+    public void A_read_stops_after_a_megabyte_of_bodies_but_always_returns_the_oldest()
+    {
+        using var outbox = new SetGan.Agent.Outbox.Outbox(Db, 100_000_000, Serilog.Core.Logger.None);
+        var image = new byte[400_000];
+        long[] ids = [.. Enumerable.Range(0, 5).Select(i => outbox.Enqueue(SetGan.Agent.Outbox.Outbox.Image, image, T0.AddSeconds(i)))];
+
+        outbox.Peek(64).Select(m => m.Id).ShouldBe(ids[..3]); // 1.2 MB read, then it stops: never 64 images in memory at once
+        outbox.Peek(64, maxBytes: 1).Select(m => m.Id).ShouldBe([ids[0]]); // one always comes, however large
+        outbox.Acknowledge(ids[..3]);
+        outbox.Peek(64).Select(m => m.Id).ShouldBe(ids[3..]);
+    }
+
+    [Fact]
     public void What_was_stored_is_there_after_reopening()
     {
         long id;
