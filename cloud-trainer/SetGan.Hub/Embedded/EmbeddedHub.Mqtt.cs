@@ -26,8 +26,7 @@ public sealed partial class EmbeddedHub
         server.InterceptingPublishAsync += InterceptPublish;
         server.InterceptingSubscriptionAsync += InterceptSubscription;
         server.InterceptingClientEnqueueAsync += InterceptEnqueue;
-        // Again after CONNACK: a late disconnect event of the device's previous connection may have cleared the mark.
-        server.ClientConnectedAsync += e => { core.SetConnected(e.ClientId, true); return Task.CompletedTask; };
+        server.ClientConnectedAsync += ClientConnected;
         server.ClientDisconnectedAsync += ClientDisconnected;
         await server.StartAsync();
     }
@@ -48,6 +47,23 @@ public sealed partial class EmbeddedHub
         e.ReasonCode = refusal == DeviceAccess.Refusal.UnknownDevice ? MqttConnectReasonCode.NotAuthorized : MqttConnectReasonCode.BadUserNameOrPassword;
         log.Warning("Connection as {Device} from {Endpoint} refused: {Reason}", e.ClientId, e.RemoteEndPoint, reason);
         return Task.CompletedTask;
+    }
+
+    private async Task ClientConnected(ClientConnectedEventArgs e)
+    {
+        // A device disabled or removed while its connection was being set up (checked, not yet in the server's list
+        // of clients) was not there for Revoke to disconnect: it goes now. Seen under CI load: a revoked device
+        // stayed connected.
+        if (Devices.Get(e.ClientId) is not { Enabled: true })
+        {
+            log.Warning("Device {Device} was revoked while it connected; disconnecting it", e.ClientId);
+            core.SetConnected(e.ClientId, false);
+            try { await server!.DisconnectClientAsync(e.ClientId, MqttDisconnectReasonCode.NotAuthorized); }
+            catch (InvalidOperationException) { } // gone already
+            return;
+        }
+        // Marked again after CONNACK: a late disconnect event of the device's previous connection may have cleared the mark.
+        core.SetConnected(e.ClientId, true);
     }
 
     private async Task InterceptPublish(InterceptingPublishEventArgs e)
