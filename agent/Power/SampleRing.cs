@@ -13,8 +13,6 @@ internal sealed class SampleRing(int capacity)
     private readonly List<(string Name, bool Estimated)> sources = [];
     private int start, count;
 
-    public int Capacity => items.Length;
-
     public void Add(PowerSample sample)
     {
         var stored = new Stored(sample, SourceOf(sample));

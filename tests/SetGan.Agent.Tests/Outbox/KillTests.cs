@@ -17,17 +17,7 @@ public sealed class KillTests : IDisposable
         Directory.Delete(dir, recursive: true);
     }
 
-    private List<long> StoredIds()
-    {
-        using var db = new SqliteConnection($"Data Source={Path.Combine(dir, "outbox.db")};Mode=ReadOnly;Pooling=False");
-        db.Open();
-        using var select = db.CreateCommand();
-        select.CommandText = "SELECT id FROM messages ORDER BY id";
-        using var reader = select.ExecuteReader();
-        var ids = new List<long>();
-        while (reader.Read()) ids.Add(reader.GetInt64(0));
-        return ids;
-    }
+    private List<long> StoredIds() => OutboxFile.Query(dir, "SELECT id FROM messages ORDER BY id", r => r.GetInt64(0));
 
     [Fact]
     public async Task Power_batches_committed_before_a_sigkill_are_all_there_after_it()

@@ -17,17 +17,7 @@ public sealed class PowerBatchTests : IDisposable
         Directory.Delete(dir, recursive: true);
     }
 
-    private List<byte[]> StoredBatches()
-    {
-        using var db = new SqliteConnection($"Data Source={Path.Combine(dir, "outbox.db")};Mode=ReadOnly;Pooling=False");
-        db.Open();
-        using var select = db.CreateCommand();
-        select.CommandText = "SELECT body FROM messages WHERE kind = 'power' ORDER BY id";
-        using var reader = select.ExecuteReader();
-        var bodies = new List<byte[]>();
-        while (reader.Read()) bodies.Add((byte[])reader[0]);
-        return bodies;
-    }
+    private List<byte[]> StoredBatches() => OutboxFile.Query(dir, "SELECT body FROM messages WHERE kind = 'power' ORDER BY id", r => (byte[])r[0]);
 
     [Fact]
     public async Task At_1_kHz_batches_are_stored_once_full_and_stay_small_and_in_order()
