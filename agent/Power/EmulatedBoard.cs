@@ -16,7 +16,14 @@ public sealed class EmulatedBoard : IPowerSensor
     private readonly Ina219Sensor chip;
     private readonly Stopwatch wall = Stopwatch.StartNew();
     private TimeSpan lastCpu = Environment.CpuUsage.TotalTime;
-    private double lastWall;
+    private double lastWall, lastBusy;
+
+    /// <summary>
+    /// How often the load is re-read. getrusage sums every thread's CPU time under a lock: once per conversion it was
+    /// 15 % of the agent's sensing CPU at 1 kHz (perf), a cost the real chip does not have. And over one millisecond a
+    /// thread either ran or did not, so the modelled current jumped between idle and full load from reading to reading.
+    /// </summary>
+    public static readonly TimeSpan LoadInterval = TimeSpan.FromMilliseconds(10);
 
     public EmulatedBoard(DeviceProfile profile)
     {
@@ -43,11 +50,12 @@ public sealed class EmulatedBoard : IPowerSensor
     {
         // getrusage, allocation-free: Process.GetCurrentProcess() built a Process (finalizable) and parsed
         // /proc/self/stat on each of the chip's ~940 conversions a second.
-        var cpu = Environment.CpuUsage.TotalTime;
         double now = wall.Elapsed.TotalSeconds, dt = now - lastWall;
-        double busy = dt > 0 ? (cpu - lastCpu).TotalSeconds / dt / cores : 0;
+        if (dt < LoadInterval.TotalSeconds) return lastBusy;
+        var cpu = Environment.CpuUsage.TotalTime;
+        lastBusy = Math.Clamp((cpu - lastCpu).TotalSeconds / dt / cores, 0, 1);
         (lastCpu, lastWall) = (cpu, now);
-        return Math.Clamp(busy, 0, 1);
+        return lastBusy;
     }
 
     public void Dispose() => chip.Dispose();

@@ -27,6 +27,7 @@ public sealed class Ina219Sensor : IPowerSensor
     public static readonly TimeSpan ConversionTime = TimeSpan.FromMicroseconds(2 * 532);
 
     private readonly I2cDevice device;
+    private readonly int ampsDecimals, wattsDecimals;
 
     public Ina219Sensor(I2cDevice device, double shuntOhms, double maxCurrentAmps)
     {
@@ -35,6 +36,7 @@ public sealed class Ina219Sensor : IPowerSensor
         ShuntOhms = shuntOhms;
         CurrentLsb = RoundUp(maxCurrentAmps / 32768);
         // Bit 0 of the calibration register does not exist (always reads 0): keep the value even.
+        (ampsDecimals, wattsDecimals) = (DecimalsOf(CurrentLsb), DecimalsOf(20 * CurrentLsb));
         Calibration = (ushort)((int)Math.Min(ushort.MaxValue - 1, Math.Truncate(0.04096 / (CurrentLsb * shuntOhms))) & 0xFFFE);
         double shuntVolts = Math.Round(maxCurrentAmps * shuntOhms, 9); // 3.2 x 0.1 is 0.32000000000000006 in binary
         if (shuntVolts > 0.32) throw new ArgumentOutOfRangeException(nameof(maxCurrentAmps), $"{maxCurrentAmps} A through {shuntOhms} ohm is {shuntVolts * 1000:F0} mV, beyond the INA219's 320 mV shunt range");
@@ -73,8 +75,10 @@ public sealed class Ina219Sensor : IPowerSensor
             Configure();
             throw new PowerSensorException($"{Name}: the chip lost its calibration (a reset or brown-out); configured again, this reading is dropped");
         }
-        double volts = ((short)bus >> 3) * 0.004; // bits 15..3 in 4 mV steps
-        return new PowerSample(now, volts, current * CurrentLsb, power * 20 * CurrentLsb, Name);
+        // At the chip's resolution: 4 x 0.004 is 0.016 in binary too, not 0.016000000000000000333, and the
+        // batches that carry thousands of readings a second print them shorter and faster.
+        double volts = Math.Round(((short)bus >> 3) * 0.004, 3); // bits 15..3 in 4 mV steps
+        return new PowerSample(now, volts, Math.Round(current * CurrentLsb, ampsDecimals), Math.Round(power * 20 * CurrentLsb, wattsDecimals), Name);
     }, "read");
 
     private void Configure()
@@ -117,6 +121,17 @@ public sealed class Ina219Sensor : IPowerSensor
         foreach (double step in new[] { 1.0, 2.0, 5.0, 10.0 })
             if (step * decade >= x * (1 - 1e-12)) return step * decade;
         return 10 * decade;
+    }
+
+    /// <summary>The decimal places a whole multiple of the step needs (2 for 0.02, 5 for 5e-5).</summary>
+    private static int DecimalsOf(double step)
+    {
+        for (int d = 0; d < 15; d++)
+        {
+            double scaled = step * Math.Pow(10, d);
+            if (Math.Abs(scaled - Math.Round(scaled)) < 1e-9 * scaled) return d;
+        }
+        return 15;
     }
 
     /// <summary>The sensor owns its I2C device: PowerSensors opens one for it.</summary>

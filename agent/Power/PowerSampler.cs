@@ -114,12 +114,13 @@ public sealed class PowerSampler : IDisposable
             if (wait < -step) next = Stopwatch.GetTimestamp(); // fell behind (a slow read): do not burst to catch up
             else if (wait > 0)
             {
-                // Sleeping is accurate to about a millisecond here, so above 500 Hz the loop sleeps the
-                // shortest step it can (about 1.06 ms) rather than spin: spinning for exact periods cost
-                // the generator 30 % of its images at 1000 Hz (docs/benchmarks.md). The rate achieved is
-                // measured and reported, never assumed.
+                // Never spin: spinning for exact periods cost the generator 30 % of its images at 1000 Hz
+                // (docs/benchmarks.md). Short periods sleep to the exact time where the OS allows it (Linux),
+                // otherwise for the shortest step Thread.Sleep takes (about 1.06 ms); long ones wait on the stop
+                // signal so a stop is not held up. The rate achieved is measured and reported, never assumed.
                 double ms = wait * 1000.0 / Stopwatch.Frequency;
                 if (period.TotalMilliseconds >= 2) stop.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(ms));
+                else if (MonotonicSleep.Available) MonotonicSleep.Until(next);
                 else Thread.Sleep(1);
             }
         }

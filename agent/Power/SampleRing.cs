@@ -12,6 +12,7 @@ internal sealed class SampleRing(int capacity)
     private readonly Stored[] items = new Stored[capacity];
     private readonly List<(string Name, bool Estimated)> sources = [];
     private int start, count;
+    private byte last;
 
     public void Add(PowerSample sample)
     {
@@ -41,11 +42,17 @@ internal sealed class SampleRing(int capacity)
 
     private byte SourceOf(PowerSample sample)
     {
+        // A sampler reads one sensor, so the last source almost always matches (the same string instance):
+        // searching the table per reading was 6 % of the sensing CPU at 1 kHz.
+        if (sources.Count > 0 && ReferenceEquals(sources[last].Name, sample.Source) && sources[last].Estimated == sample.Estimated) return last;
         int i = sources.IndexOf((sample.Source, sample.Estimated));
-        if (i >= 0) return (byte)i;
-        if (sources.Count == byte.MaxValue + 1) throw new InvalidOperationException("a sampler reads one sensor: more than 256 sources is a bug");
-        sources.Add((sample.Source, sample.Estimated));
-        return (byte)(sources.Count - 1);
+        if (i < 0)
+        {
+            if (sources.Count == byte.MaxValue + 1) throw new InvalidOperationException("a sampler reads one sensor: more than 256 sources is a bug");
+            sources.Add((sample.Source, sample.Estimated));
+            i = sources.Count - 1;
+        }
+        return last = (byte)i;
     }
 
     private readonly struct Stored(PowerSample s, byte source)

@@ -9,7 +9,8 @@ namespace SetGan.Core.Link;
 /// </summary>
 public sealed record PowerBatch(string Device, string Source, bool Estimated, DateTimeOffset From, int Thinned, List<PowerBatch.Row> Samples)
 {
-    public sealed record Row(double T, double V, double A, double W);
+    // A struct: a batch holds up to 500 of them, made a thousand a second at 1 kHz sensing.
+    public readonly record struct Row(double T, double V, double A, double W);
 
     /// <summary>Every other sample, keeping the first and the last.</summary>
     public PowerBatch Thin() => this with

@@ -34,6 +34,28 @@ public class Ina219SensorTests
         sample.Source.ShouldBe("ina219@0x40 bus 1");
     }
 
+    [Theory]
+    [InlineData(3.2, 5.1, 1.0321)] // current LSB 1e-4 A, power LSB 2e-3 W
+    [InlineData(0.4, 3.3, 0.25713)] // current LSB 2e-5 A, power LSB 4e-4 W
+    public void Readings_are_whole_steps_of_the_chip_written_as_short_as_they_are(double maxAmps, double volts, double amps)
+    {
+        var chip = new EmulatedIna219(shuntOhms: 0.1) { TrueVolts = volts, TrueAmps = amps };
+        using var sensor = new Ina219Sensor(chip, 0.1, maxAmps);
+
+        var sample = sensor.Read(Now)!;
+
+        // 1291 x 0.004 V is 5.1640000000000006 in binary arithmetic; the chip measured 5.164, and batches carry that.
+        Steps(sample.Volts, 0.004).ShouldBe(Math.Round(volts / 0.004));
+        Decimals(sample.Volts).ShouldBeLessThanOrEqualTo(3);
+        Decimals(sample.Amps).ShouldBeLessThanOrEqualTo(Decimals(sensor.CurrentLsb));
+        Decimals(sample.Watts).ShouldBeLessThanOrEqualTo(Decimals(20 * sensor.CurrentLsb));
+        Steps(sample.Amps, sensor.CurrentLsb).ShouldBe((short)chip.Register(4));
+        Steps(sample.Watts, 20 * sensor.CurrentLsb).ShouldBe(chip.Register(3));
+    }
+
+    private static double Steps(double value, double step) => Math.Round(value / step, 9);
+    private static int Decimals(double value) => value.ToString("0.####################", System.Globalization.CultureInfo.InvariantCulture) is var s && s.IndexOf('.') is var dot and >= 0 ? s.Length - dot - 1 : 0;
+
     [Fact]
     public void A_smaller_range_gets_a_finer_pga_and_current_step()
     {
