@@ -9,6 +9,7 @@
 # be reached it falls back to the host's qemu-aarch64; a qemu older than 8 (Debian 12's 7.2) then runs with a fake
 # ARM /proc/cpuinfo bind-mounted in a private mount namespace, or the script fails saying why.
 #
+# Options: --qemu-only prints the qemu-aarch64 it would run (fetching it if needed) and stops.
 # Environment: SETGAN_CACHE; SETGAN_DEBIAN_MIRROR / SETGAN_DEBIAN_SECURITY_MIRROR (default: the host's own apt
 # mirrors); SETGAN_QEMU_AARCH64 (use this qemu-aarch64 instead of downloading one).
 # Needs on the host: Native AOT's cross toolchain, clang, lld, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross
@@ -118,6 +119,12 @@ else
   fi
 fi
 step qemu "$qemu_note"
+# --qemu-only: print the qemu-aarch64 (8 or later) this script runs and stop (scripts/arm64-image.sh uses it).
+if [ "${1:-}" = --qemu-only ]; then
+  [ ${#runner[@]} -eq 3 ] || fail "no qemu-aarch64 8 or later to hand out ($qemu_note)"
+  echo "qemu=${runner[0]}"
+  exit 0
+fi
 
 # --- 2. arm64 sysroot ------------------------------------------------------------------------------------------------
 s="$cache/sysroot-arm64"

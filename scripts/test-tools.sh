@@ -4,7 +4,9 @@
 #   chromium: the real (headless) browser the dashboard tests drive through Playwright;
 #   azurite (npm): the real Azure Storage emulator (queues, blobs) of the fleet's training-job queue tests;
 #   clang, lld, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross: Native AOT's compiler, linker and arm64 C runtime,
-#   with which scripts/arm64-smoke.sh publishes the agent for linux-arm64 as it ships (one native executable).
+#   with which scripts/arm64-smoke.sh publishes the agent for linux-arm64 as it ships (one native executable), and
+#   llvm (llvm-objcopy, which strips that arm64 executable);
+#   buildah and debootstrap: scripts/arm64-image.sh builds Dockerfile.arm64 with them (no Docker daemon needed).
 # Debian/Ubuntu (apt-get, npm); as root or through sudo. Fails with a clear message otherwise.
 set -euo pipefail
 AZURITE_VERSION=3.37.0
@@ -22,8 +24,13 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v clang >/dev/null 2>&1 || missing+=(clang)
 command -v ld.lld >/dev/null 2>&1 || missing+=(lld)
+# llvm-objcopy: Native AOT strips the arm64 executable with it (binutils' objcopy reads only x86 files).
+command -v llvm-objcopy >/dev/null 2>&1 || missing+=(llvm)
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=(gcc-aarch64-linux-gnu)
 [ -f /usr/aarch64-linux-gnu/lib/crt1.o ] || missing+=(libc6-dev-arm64-cross)
+# scripts/arm64-image.sh builds Dockerfile.arm64 without a Docker daemon, from Debian base images where no registry answers.
+command -v buildah >/dev/null 2>&1 || missing+=(buildah)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test tools: installing ${missing[*]}" >&2
   if ! command -v apt-get >/dev/null 2>&1; then
