@@ -25,13 +25,8 @@ logs="$cache/logs"
 exec 9> "$cache/arm64-image.lock"
 flock 9
 
-start=$EPOCHREALTIME
-step_start=$start
-say() { echo "arm64-image: $*"; }
-fail() { say "FAIL: $*"; exit 1; }
-trap 'say "FAIL: unexpected error at line $LINENO (exit $?); logs in $logs"' ERR
-since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
-step() { say "$(printf '%-9s' "$1") $2 ($(since "$step_start") s)"; step_start=$EPOCHREALTIME; }
+script_name=arm64-image
+source "$repo/scripts/arm64-common.sh"
 
 [ "$(id -u)" = 0 ] || fail "buildah's image storage needs root: run as root (CI does), or build with Docker: docker buildx build --platform linux/arm64 -f Dockerfile.arm64 ."
 for tool in buildah debootstrap; do
@@ -118,13 +113,9 @@ leftovers="$(cd "$r/opt/setgan-agent" && find . \( -name '*.dbg' -o -name '*.pdb
 [ -z "$leftovers" ] || fail "the image ships debug symbols, IL or a JIT runtime: $leftovers"
 [ "$(stat -c %u "$r/var/lib/setgan-agent")" = 1654 ] || fail "/var/lib/setgan-agent does not belong to uid 1654"
 
-host_rid="linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
-dotnet build "$repo/scripts/test-package" -c Release -r "$host_rid" --no-self-contained --artifacts-path "$cache/build" > "$logs/image-test-package.log" 2>&1 \
-  || fail "building scripts/test-package failed (see $logs/image-test-package.log)"
-mkdir -p "$r/tmp/check" && dotnet "$cache/build/bin/SetGan.TestPackage/release_$host_rid/setgan-test-package.dll" "$r/tmp/check/signed" > "$work/package.txt" 2>> "$logs/image-test-package.log" \
-  || fail "setgan-test-package failed (see $logs/image-test-package.log)"
+mkdir -p "$r/tmp/check"
+test_package "$r/tmp/check/signed"
 chown -R 1654:1654 "$r/tmp/check"
-x64_mean="$(sed -n 's/^mean=//p' "$work/package.txt")"
 cp "$qemu" "$work/qemu-aarch64" && chmod 755 "$work/qemu-aarch64"
 # The image's environment and user; qemu -L resolves absolute paths (the loader, libraries, /var/lib/setgan-agent,
 # the package) inside the image's root first.
@@ -135,15 +126,6 @@ timeout 600 setpriv --reuid 1654 --regid 1654 --clear-groups env -i HOME=/home/a
   --package /tmp/check/signed/package --public-key /tmp/check/signed/keys/setgan-signing.pub > "$work/self-test.txt" 2>&1
 rc=$?
 set -e
-cp "$work/self-test.txt" "$logs/image-self-test.txt"
-sed 's/^/    /' "$work/self-test.txt"
 step self-test "exit $rc, as uid 1654"
-[ "$rc" -eq 0 ] || fail "the image's setgan-agent --self-test exited $rc (output above, and in $logs/image-self-test.txt)"
-for part in profile sensor runtime package; do
-  grep -q "^  ok    $part " "$work/self-test.txt" || fail "the self-test did not report '$part' ok"
-done
-arm_mean="$(sed -n 's/.*mean \([0-9.]*\)).*/\1/p' "$work/self-test.txt")"
-[ -n "$arm_mean" ] || fail "the self-test generated no image"
-awk -v a="$arm_mean" -v b="$x64_mean" 'BEGIN { d = a - b; exit !(d < 0.002 && d > -0.002) }' \
-  || fail "the image's arm64 agent made mean $arm_mean, x64 made $x64_mean"
+check_self_test "$work/self-test.txt" "$rc"
 say "PASS: Dockerfile.arm64 built with buildah from $bases; its agent passed --self-test as uid 1654 on the image's arm64 userland under qemu (mean $arm_mean = x64 $x64_mean); total $(since "$start") s"

@@ -29,13 +29,8 @@ suite=bookworm
 # libssl3 (package signatures are ECDSA through OpenSSL). No ICU: the agent is built with InvariantGlobalization.
 sysroot_packages=(libc6 libgcc-s1 libstdc++6 libssl3)
 
-start=$EPOCHREALTIME
-step_start=$start
-say() { echo "arm64-smoke: $*"; }
-fail() { say "FAIL: $*"; exit 1; }
-trap 'say "FAIL: unexpected error at line $LINENO (exit $?); logs in $logs"' ERR
-since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
-step() { say "$(printf '%-9s' "$1") $2 ($(since "$step_start") s)"; step_start=$EPOCHREALTIME; }
+script_name=arm64-smoke
+source "$repo/scripts/arm64-common.sh"
 
 # --- private apt ---------------------------------------------------------------------------------------------------
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -169,18 +164,9 @@ done
 step publish "linux-arm64 Native AOT in $out ($(du -sh "$out" | cut -f1); $removed Windows file(s) removed)"
 
 # --- 4. a tiny signed package ----------------------------------------------------------------------------------------
-# scripts/test-package: the tests' TestPackages (random weights, nfc 8, signed with a fresh key), no training.
 work="$(mktemp -d "${TMPDIR:-/tmp}/setgan-arm64-smoke.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-# Built for this machine's RID only: otherwise ONNX Runtime and SkiaSharp bring every platform's natives (0.7 GB).
-host_rid="linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
-dotnet build "$repo/scripts/test-package" -c Release -r "$host_rid" --no-self-contained --artifacts-path "$cache/build" > "$logs/test-package.log" 2>&1 \
-  || fail "building scripts/test-package failed (see $logs/test-package.log)"
-dotnet "$cache/build/bin/SetGan.TestPackage/release_$host_rid/setgan-test-package.dll" "$work/signed" > "$work/package.txt" 2>> "$logs/test-package.log" \
-  || fail "setgan-test-package failed (see $logs/test-package.log)"
-package="$(sed -n 's/^package=//p' "$work/package.txt")"
-public_key="$(sed -n 's/^public_key=//p' "$work/package.txt")"
-x64_mean="$(sed -n 's/^mean=//p' "$work/package.txt")"
+test_package "$work/signed"
 step package "$package (x64 image mean $x64_mean)"
 
 # --- 5. the self-test on arm64 -----------------------------------------------------------------------------------------
@@ -190,20 +176,7 @@ timeout 600 "${runner[@]}" "$out/setgan-agent" --self-test --device smoke-1 --pr
   --package "$package" --public-key "$public_key" --data "$work/data" > "$work/self-test.txt" 2>&1
 rc=$?
 set -e
-cp "$work/self-test.txt" "$logs/self-test.txt"
-sed 's/^/    /' "$work/self-test.txt"
 self_test_s="$(since "$step_start")"
 step self-test "exit $rc"
-
-[ "$rc" -eq 0 ] || fail "setgan-agent --self-test exited $rc on linux-arm64 (output above, and in $logs/self-test.txt)"
-for part in profile sensor runtime package; do
-  grep -q "^  ok    $part " "$work/self-test.txt" || fail "the self-test did not report '$part' ok"
-done
-package_line="$(grep '^  ok    package ' "$work/self-test.txt")"
-arm_mean="$(sed -n 's/.*mean \([0-9.]*\)).*/\1/p' <<<"$package_line")"
-image_ms="$(sed -n 's/.* in \([0-9]*\) ms$/\1/p' <<<"$package_line")"
-[ -n "$arm_mean" ] || fail "the self-test generated no image (no 'mean' in: $package_line)"
-# ORT's arm64 and x64 kernels differ in the last bits of float sums; a wrong runtime differs in the first digits.
-awk -v a="$arm_mean" -v b="$x64_mean" 'BEGIN { d = a - b; exit !(d < 0.002 && d > -0.002) }' \
-  || fail "the arm64 image (mean $arm_mean) differs from the x64 one (mean $x64_mean)"
+check_self_test "$work/self-test.txt" "$rc"
 say "PASS: setgan-agent linux-arm64 self-test under $qemu_note in $self_test_s s (one image in $image_ms ms, mean $arm_mean = x64 $x64_mean); total $(since "$start") s"
