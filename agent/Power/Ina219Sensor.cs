@@ -75,8 +75,8 @@ public sealed class Ina219Sensor : IPowerSensor
             Configure();
             throw new PowerSensorException($"{Name}: the chip lost its calibration (a reset or brown-out); configured again, this reading is dropped");
         }
-        // At the chip's resolution: 4 x 0.004 is 0.016 in binary too, not 0.016000000000000000333, and the
-        // batches that carry thousands of readings a second print them shorter and faster.
+        // Whole steps of the chip, rounded: 1291 x 0.004 V is 5.1640000000000006 in binary arithmetic, but the chip
+        // measured 5.164, and the batches that carry up to a thousand readings a second print that shorter and faster.
         double volts = Math.Round(((short)bus >> 3) * 0.004, 3); // bits 15..3 in 4 mV steps
         return new PowerSample(now, volts, Math.Round(current * CurrentLsb, ampsDecimals), Math.Round(power * 20 * CurrentLsb, wattsDecimals), Name);
     }, "read");
