@@ -1,5 +1,6 @@
 # Shared by scripts/arm64-smoke.sh and scripts/arm64-image.sh (sourced, after they set $script_name, $repo, $cache
-# and $logs): one-line steps and failures, the tests' tiny signed package, and the check of an arm64 self-test.
+# and $logs): one-line steps and failures, an ELF file's machine, the tests' tiny signed package, and the check of
+# an arm64 self-test.
 
 start=$EPOCHREALTIME
 step_start=$start
@@ -8,6 +9,7 @@ fail() { say "FAIL: $*"; exit 1; }
 trap 'say "FAIL: unexpected error at line $LINENO (exit $?); logs in $logs"' ERR
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 step() { say "$(printf '%-9s' "$1") $2 ($(since "$step_start") s)"; step_start=$EPOCHREALTIME; }
+elf_machine() { od -An -tu2 -j18 -N2 "$1" | tr -d ' '; } # an ELF file's e_machine: 183 is AArch64
 
 # test_package DIR: scripts/test-package (the tests' TestPackages: random weights, nfc 8, signed with a fresh key, no
 # training) into DIR; sets $package, $public_key and $x64_mean (the mean of the image x64 generates from it).

@@ -105,7 +105,6 @@ trap '"${b[@]}" rm "$c" > /dev/null 2>&1 || true; "${b[@]}" rmi "$image" > /dev/
 # A copy outside buildah's root-only storage, so that uid 1654 can reach it.
 cp -a "$("${b[@]}" mount "$c")" "$work/root" && chmod 755 "$work" "$work/root"
 r="$work/root"
-elf_machine() { od -An -tu2 -j18 -N2 "$1" | tr -d ' '; } # e_machine: 183 is AArch64
 for lib in setgan-agent libonnxruntime.so; do
   [ "$(elf_machine "$r/opt/setgan-agent/$lib")" = 183 ] || fail "/opt/setgan-agent/$lib in the image is not an AArch64 ELF file"
 done

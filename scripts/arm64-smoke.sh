@@ -154,7 +154,6 @@ dotnet publish "$repo/agent" -c Release -r linux-arm64 --self-contained -o "$out
 # ONNX Runtime's package can drop its Windows arm64 DLLs into a linux-arm64 publish: they are dead weight on a device.
 removed=$(find "$out" \( -iname 'onnxruntime*.dll' -o -iname 'onnxruntime*.lib' -o -path '*/runtimes/win-*' \) -print -prune | wc -l)
 find "$out" \( -iname 'onnxruntime*.dll' -o -iname 'onnxruntime*.lib' -o -path '*/runtimes/win-*' \) -prune -exec rm -rf {} +
-elf_machine() { od -An -tu2 -j18 -N2 "$1" | tr -d ' '; } # e_machine: 183 is AArch64
 for lib in setgan-agent libonnxruntime.so; do
   [ -f "$out/$lib" ] || fail "the publish has no $lib"
   [ "$(elf_machine "$out/$lib")" = 183 ] || fail "$out/$lib is not an AArch64 ELF file"
