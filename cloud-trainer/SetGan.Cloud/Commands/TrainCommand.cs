@@ -29,12 +29,18 @@ public static class TrainCommand
         var earlyStop = new Option<bool>("--early-stop") { Description = "End a scale when its reconstruction loss stops improving (the lr step comes forward, then a quarter more iterations)." };
         var minIterations = new Option<int>("--min-iterations") { Description = "With --early-stop: never stop a scale before this many iterations.", DefaultValueFactory = _ => 40 };
         var ssimTarget = new Option<double?>("--ssim-target") { Description = "Early exit: stop adding scales once the reconstruction of G_0..G_k reaches this SSIM against the real image (0..1)." };
+        var chainTune = new Option<int>("--chain-tune")
+        {
+            Description = "parallel/progressive: Adam steps that tune each G_n on the generated reconstruction from below once G_0..G_n " +
+                "are trained, so quality grows with k as in SinGAN (0 = off, the paper's plain parallel mode).",
+            DefaultValueFactory = _ => TrainingSettings.Quick.ChainTuneSteps,
+        };
         var publish = new Option<string?>("--publish") { Description = "progressive: folder for the packages (kK/ per usable k) and events.jsonl; default OUT-packages." };
         var key = new Option<string>("--key") { Description = "progressive: the private signing key for the packages.", DefaultValueFactory = _ => Path.Combine("keys", SetGan.Core.Packaging.PackageSigning.PrivateKeyFile) };
 
         var command = new Command("train", "Train a SinGAN pyramid for one image (SinGAN sequential, or SETGAN parallel/progressive), with a checkpoint per scale.")
         {
-            image, preset, iterations, maxSize, seed, device, threads, output, force, mode, earlyStop, minIterations, ssimTarget, publish, key,
+            image, preset, iterations, maxSize, seed, device, threads, output, force, mode, earlyStop, minIterations, ssimTarget, chainTune, publish, key,
         };
         command.SetAction((parse, cancel) => CliErrors.Run(async () =>
         {
@@ -51,6 +57,7 @@ public static class TrainCommand
                 settings = settings with { EarlyStop = new EarlyStopSettings(MinIterations: parse.GetValue(minIterations) is > 0 and var m ? m : throw new ArgumentException("--min-iterations must be at least 1")) };
             if (parse.GetValue(ssimTarget) is { } t)
                 settings = settings with { SsimTarget = t is > 0 and <= 1 ? t : throw new ArgumentException("--ssim-target must be in (0, 1]") };
+            settings = settings with { ChainTuneSteps = parse.GetValue(chainTune) is >= 0 and var steps ? steps : throw new ArgumentException("--chain-tune must be 0 or more") };
             string path = parse.GetValue(image)!, outDir = parse.GetValue(output)!;
             string? privateKey = settings.Mode == TrainingMode.Progressive ? PackageCommands.ReadKey(parse.GetValue(key)!) : null;
             string publishTo = parse.GetValue(publish) ?? Path.GetFullPath(outDir).TrimEnd('/') + "-packages";

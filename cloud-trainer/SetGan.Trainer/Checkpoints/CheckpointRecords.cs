@@ -46,7 +46,13 @@ public sealed record ScaleRecord
 
     /// <summary>Why this scale stopped before its iteration budget, when it did.</summary>
     public string? EarlyStop { get; init; }
+
+    /// <summary>Parallel modes: the tuning on the reconstruction from below (<c>ChainTuning</c>), once it is done.</summary>
+    public ChainTuneRecord? ChainTune { get; init; }
 }
+
+/// <summary>How G_n's reconstruction loss on the generated reconstruction from below changed when it was tuned.</summary>
+public sealed record ChainTuneRecord(int Steps, double RecBefore, double RecAfter, double Seconds);
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]

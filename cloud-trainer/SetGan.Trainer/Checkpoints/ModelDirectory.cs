@@ -115,6 +115,19 @@ public sealed class ModelDirectory
         Directory.Move(temp, target);
     }
 
+    /// <summary>
+    /// Replaces G_n's weights and then its scale.json (parallel modes' tuning). A crash between the two
+    /// leaves tuned weights under a record that says untuned, and a resume tunes them once more: a few
+    /// extra steps, never a record claiming weights it does not have.
+    /// </summary>
+    public void ReplaceGenerator(ScaleRecord record, Generator G)
+    {
+        string dir = ScaleDir(record.Scale), weights = System.IO.Path.Combine(dir, GeneratorFile);
+        G.save(weights + ".tmp");
+        File.Move(weights + ".tmp", weights, overwrite: true);
+        WriteJsonAtomic(System.IO.Path.Combine(dir, ScaleFile), JsonSerializer.Serialize(record, CheckpointJson.Default.ScaleRecord));
+    }
+
     /// <summary>Loads G_n and D_n weights of a saved scale into the given networks.</summary>
     public void LoadWeights(int scale, Generator G, Discriminator? D = null)
     {

@@ -13,6 +13,7 @@ namespace SetGan.Trainer.Training;
 /// X_{n-1}, so no scale waits for another. Scales run on lanes (<see cref="LaneSchedule"/>) in this
 /// process, each with its own random stream; a prefix G_0..G_k is announced as soon as every scale
 /// in it is saved, which is what the progressive mode publishes and where the early exit looks.
+/// Before a prefix is announced, its top scale is tuned on the reconstruction below (<see cref="ChainTuning"/>).
 /// </summary>
 public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
 {
@@ -48,6 +49,7 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
                 while (earlyExit is null && done.ContainsKey(published + 1))
                 {
                     int k = ++published;
+                    TuneOnChain(k);
                     if (settings.SsimTarget is { } target)
                     {
                         double ssim = EarlyExit.Ssim(Enumerable.Range(0, k + 1).Select(i => done[i]).ToList(), reals[^1], device);
@@ -58,6 +60,17 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
                     prefixReady?.Invoke(k);
                 }
             }
+        }
+        // G_k is tuned on the reconstruction of G_0..G_{k-1}, all tuned already: the prefix grows in order.
+        void TuneOnChain(int k)
+        {
+            if (k == 0 || settings.ChainTuneSteps == 0) return;
+            var record = dir.ReadScale(k);
+            if (record.ChainTune is not null) return; // resumed: tuned before the interruption
+            var tune = ChainTuning.Tune(done[k], Enumerable.Range(0, k).Select(i => done[i]).ToList(), realTensors[k], settings, device);
+            dir.ReplaceGenerator(record with { ChainTune = tune }, done[k].G);
+            log.Information("Scale {Scale} tuned on the reconstruction from below: rec {Before:F4} -> {After:F4} in {Steps} steps, {Seconds:F1} s",
+                k, tune.RecBefore, tune.RecAfter, tune.Steps, tune.Seconds);
         }
         foreach (var n in done.Keys.ToList()) Completed(done[n]);
 

@@ -46,6 +46,12 @@ public sealed record TrainingSettings
     /// <summary>Early exit (the paper's): stop adding scales once the reconstruction's SSIM reaches this.</summary>
     public double? SsimTarget { get; init; }
 
+    /// <summary>
+    /// Parallel modes (ours, beyond the paper): Adam steps that tune G_n on the generated
+    /// reconstruction from below once G_0..G_n are trained (<see cref="ChainTuning"/>); 0 turns it off.
+    /// </summary>
+    public int ChainTuneSteps { get; init; } = 100;
+
     /// <summary>SinGAN's MultiStepLR milestone: 1600 of 2000 iterations, scaled with <see cref="Iterations"/>.</summary>
     public int LrMilestone => (int)Math.Round(Iterations * 0.8);
 
@@ -64,5 +70,6 @@ public sealed record TrainingSettings
     /// <summary>Settings that change what is trained; resuming requires them to match.</summary>
     public string Fingerprint() =>
         string.Join(";", Mode is TrainingMode.Sequential ? "Sequential" : "Parallel", Iterations, MaxSize, MinSize, ScaleFactorInit, NfcInit,
-            LearningRateG, LearningRateD, Beta1, Gamma, DSteps, GSteps, LambdaGrad, Alpha, NoiseAmpInit, Seed, EarlyStop, SsimTarget);
+            LearningRateG, LearningRateD, Beta1, Gamma, DSteps, GSteps, LambdaGrad, Alpha, NoiseAmpInit, Seed, EarlyStop, SsimTarget)
+        + (Mode is TrainingMode.Sequential ? "" : $";tune {ChainTuneSteps}");
 }

@@ -38,6 +38,41 @@ public sealed class ParallelTrainingTests : IDisposable
 
         started.ShouldBe([2]);
         Weights(alone, 2).ShouldBe(Weights(all, 2));
+        // Scale 3 came over already tuned (its record says so) and is not tuned a second time.
+        Weights(alone, 3).ShouldBe(Weights(all, 3));
+    }
+
+    [Fact]
+    public void Every_scale_above_0_is_tuned_on_the_reconstruction_from_below_and_saved_tuned()
+    {
+        var image = TestImages.TinyBalloons();
+        var (dir, trainer) = Begin("tuned", Tiny(TrainingMode.Parallel) with { ChainTuneSteps = 30 });
+        trainer.Train(image, dir, null, CancellationToken.None);
+
+        dir.ReadScale(0).ChainTune.ShouldBeNull();
+        var reals = PyramidTrainer.RealPyramid(image, trainer.Geometry(image));
+        using var pyramid = SetGan.Trainer.SinGan.TrainedPyramid.Load(dir, TorchSharp.torch.CPU);
+        for (int n = 1; n < 4; n++)
+        {
+            var tune = dir.ReadScale(n).ChainTune.ShouldNotBeNull();
+            tune.Steps.ShouldBe(30);
+            tune.RecAfter.ShouldBeLessThan(tune.RecBefore);
+            // The saved weights are the tuned ones: the loaded pyramid reconstructs with the recorded loss.
+            using var real = TorchImages.ToTensor(reals[n], TorchSharp.torch.CPU);
+            using var rec = SetGan.Trainer.SinGan.PyramidSampler.Run(pyramid.Scales.Take(n + 1).ToList(), pyramid.Sizes.Take(n + 1).ToList(),
+                SetGan.Trainer.SinGan.NoiseMode.Reconstruction, TorchSharp.torch.CPU);
+            using var mse = TorchSharp.torch.nn.functional.mse_loss(rec, real);
+            (mse.item<float>() * 10.0).ShouldBe(tune.RecAfter, 1e-5);
+        }
+    }
+
+    [Fact]
+    public void Chain_tuning_0_leaves_the_papers_plain_parallel_mode()
+    {
+        var (dir, trainer) = Begin("plain", Tiny(TrainingMode.Parallel) with { ChainTuneSteps = 0 });
+        trainer.Train(TestImages.TinyBalloons(), dir, null, CancellationToken.None);
+        Enumerable.Range(0, 4).ShouldAllBe(n => dir.ReadScale(n).ChainTune == null);
+        dir.ReadModel().SettingsFingerprint.ShouldEndWith(";tune 0");
     }
 
     [Fact]
