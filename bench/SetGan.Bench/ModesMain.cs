@@ -6,7 +6,7 @@ using SetGan.Trainer.Training;
 
 namespace SetGan.Bench;
 
-/// <summary>`setgan-bench modes`: sequential vs parallel vs progressive vs parallel + early stop, side by side in one run.</summary>
+/// <summary>`setgan-bench modes`: sequential vs parallel (untuned and tuned) vs progressive vs parallel + early stop, side by side in one run.</summary>
 internal static class ModesMain
 {
     public static int Run(Args options, RgbImage image)
@@ -28,6 +28,8 @@ internal static class ModesMain
         var variants = new (string Name, TrainingSettings Settings, bool Publish)[]
         {
             ("sequential", quick with { Mode = TrainingMode.Sequential }, false),
+            // The paper's plain parallel mode first: the pure-parallelism figure below is taken from it.
+            ("parallel-untuned", quick with { Mode = TrainingMode.Parallel, ChainTuneSteps = 0 }, false),
             ("parallel", quick with { Mode = TrainingMode.Parallel }, false),
             ("progressive", quick with { Mode = TrainingMode.Progressive }, true),
             ("parallel+early-stop", quick with { Mode = TrainingMode.Parallel, EarlyStop = new EarlyStopSettings() }, false),

@@ -23,6 +23,8 @@ public static class PyramidSampler
 {
     public const int Pad = SinGan.SinGanBody.Padding;
 
+    private static readonly Scalar One = 1.0.ToScalar();
+
     /// <summary>
     /// The output of G_k for scales 0..k at the given sizes (size k is the output size).
     /// <paramref name="noise"/> replaces the random draw (for parity tests with fixed noise).
@@ -41,7 +43,11 @@ public static class PyramidSampler
             var z = mode == NoiseMode.Reconstruction ? ReconstructionNoise(scales[n], sizes[n])
                 : noise is not null ? noise(n, sizes[n])
                 : Noise(n, sizes[n], device, random);
-            previous = scales[n].G.forward(PadInput(z.mul(scales[n].NoiseAmp).add_(previous)), PadInput(previous));
+            // Scalars held in variables: TorchSharp 0.107 leaves the ones it converts implicitly to the
+            // finalizer, which can free one while libtorch still reads it (a benchmark run died in this
+            // add_ with "Expected false to be true" from Scalar::toFloat; dotnet/TorchSharp#1434).
+            using var amp = scales[n].NoiseAmp.ToScalar();
+            previous = scales[n].G.forward(PadInput(z.mul(amp).add_(previous, One)), PadInput(previous));
         }
         return previous.MoveToOuterDisposeScope();
     }

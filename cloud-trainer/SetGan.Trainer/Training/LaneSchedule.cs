@@ -12,13 +12,22 @@ public sealed record Lane(int Id, IReadOnlyList<int> Scales, double Cost);
 /// </summary>
 public static class LaneSchedule
 {
-    public static IReadOnlyList<Lane> Plan(IReadOnlyDictionary<int, double> costByScale, int cores)
+    /// <param name="prefixFirst">
+    /// The progressive mode's plan: deal every scale but the finest first, then put the finest on the
+    /// lane that frees up first. The finest scale then starts later but G_0..G_{N-1}, the first
+    /// pyramid a device can use, is done as early as the lanes allow (on 2 cores with the quick
+    /// preset: scale N-1 gets a lane of its own instead of queueing behind scales 0..N-2).
+    /// </param>
+    public static IReadOnlyList<Lane> Plan(IReadOnlyDictionary<int, double> costByScale, int cores, bool prefixFirst = false)
     {
         if (cores < 1) throw new ArgumentOutOfRangeException(nameof(cores));
         int count = Math.Min(cores, costByScale.Count);
         var scales = Enumerable.Range(0, count).Select(_ => new List<int>()).ToArray();
         var load = new double[count];
-        foreach (var (scale, cost) in costByScale.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key))
+        int finest = costByScale.Count == 0 ? -1 : costByScale.Keys.Max();
+        var longestFirst = costByScale.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key);
+        var dealt = prefixFirst && count > 1 ? longestFirst.Where(kv => kv.Key != finest).Append(longestFirst.First(kv => kv.Key == finest)) : longestFirst;
+        foreach (var (scale, cost) in dealt)
         {
             int lane = Array.IndexOf(load, load.Min());
             scales[lane].Add(scale);

@@ -28,7 +28,8 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
         if (done.Count > 0) log.Information("Resuming: scales {Done} are already trained", string.Join(", ", done.Keys.Order()));
 
         int cores = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
-        var lanes = LaneSchedule.Plan(toTrain.ToDictionary(n => n, n => Cost(geometry, n) * settings.Iterations), cores);
+        var lanes = LaneSchedule.Plan(toTrain.ToDictionary(n => n, n => Cost(geometry, n) * settings.Iterations), cores,
+            prefixFirst: settings.Mode == TrainingMode.Progressive);
         log.Information("Parallel training on {Cores} cores: {Lanes}", cores, string.Join(" | ", lanes.Select(l => $"lane {l.Id}: scales {string.Join(",", l.Scales)}")));
         var broker = new CoreBroker(lanes, cores);
 
