@@ -63,5 +63,10 @@ public sealed class TrainModesTests : IDisposable
         var target = await SetGanProcess.RunAsync("train", SetGanProcess.WriteTinyBalloons(dir), "--ssim-target", "1.5", "--out", P("m"));
         target.ExitCode.ShouldBe(1);
         target.Stderr.ShouldContain("--ssim-target must be in (0, 1]");
+        var tune = await SetGanProcess.RunAsync("train", SetGanProcess.WriteTinyBalloons(dir), "--mode", "parallel", "--chain-tune", "-1", "--out", P("m"));
+        tune.ExitCode.ShouldBe(1);
+        tune.Stderr.ShouldContain("--chain-tune must be 0 or more");
+        Directory.Exists(P("m")).ShouldBeFalse();
+        Directory.Exists(P("m") + ".partial").ShouldBeFalse();
     }
 }
