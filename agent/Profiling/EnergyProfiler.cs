@@ -21,10 +21,14 @@ public sealed class EnergyProfiler(PowerSampler sampler, ILogger log, TimeProvid
 
     public EnergyProfile Profile(PyramidPackage package, string device, ProfilerSettings settings, CancellationToken cancel, Action<int>? progress = null)
     {
-        var idleFrom = clock.GetUtcNow();
-        cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(settings.IdleSeconds));
-        cancel.ThrowIfCancellationRequested();
-        var idle = Checked(sampler.Energy(idleFrom, clock.GetUtcNow()), settings, "idle");
+        var idle = MeasuredTwice("idle", settings, () =>
+        {
+            var from = clock.GetUtcNow();
+            cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(settings.IdleSeconds));
+            cancel.ThrowIfCancellationRequested();
+            var energy = sampler.Energy(from, clock.GetUtcNow());
+            return (energy, energy);
+        });
         log.Information("Idle power {Watts:F3} W over {Seconds:F1} s", idle.AverageWatts, idle.Covered.TotalSeconds);
 
         var truncations = new List<MeasuredTruncation>();
@@ -60,9 +64,8 @@ public sealed class EnergyProfiler(PowerSampler sampler, ILogger log, TimeProvid
         };
     }
 
-    private (double JoulesPerImage, double SecondsPerImage, int Images) Batch(PyramidPackage package, int k, ProfilerSettings settings, CancellationToken cancel)
-    {
-        for (int attempt = 0; ; attempt++)
+    private (double JoulesPerImage, double SecondsPerImage, int Images) Batch(PyramidPackage package, int k, ProfilerSettings settings, CancellationToken cancel) =>
+        MeasuredTwice($"k = {k}", settings, () =>
         {
             var from = clock.GetUtcNow();
             int images = 0;
@@ -74,19 +77,28 @@ public sealed class EnergyProfiler(PowerSampler sampler, ILogger log, TimeProvid
             }
             var to = clock.GetUtcNow();
             var energy = sampler.Energy(from, to);
-            if (GapShare(energy) <= settings.MaxGapShare)
-                return (energy.AverageWatts * (to - from).TotalSeconds / images, (to - from).TotalSeconds / images, images);
-            if (attempt > 0) Checked(energy, settings, $"k = {k}");
-            log.Warning("k = {K}: {Share:P0} of a batch fell in sensor gaps; measuring it again", k, GapShare(energy));
+            return (energy, (energy.AverageWatts * (to - from).TotalSeconds / images, (to - from).TotalSeconds / images, images));
+        });
+
+    /// <summary>
+    /// A window that fell too much in sensor gaps is measured once more: on a busy board the sensing thread can
+    /// starve for a moment (a fleet test's idle window of 0.3 s lost 23 % to one hiccup). A second failure is the sensor's.
+    /// </summary>
+    private T MeasuredTwice<T>(string what, ProfilerSettings settings, Func<(EnergyReading Energy, T Result)> measure)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var (energy, result) = measure();
+            if (GapShare(energy) <= settings.MaxGapShare && energy.Samples >= 2) return result;
+            if (attempt > 0) throw Unusable(energy, settings, what);
+            log.Warning("{What}: {Share:P0} of the window fell in sensor gaps; measuring it again", what, GapShare(energy));
         }
     }
 
     private static double GapShare(EnergyReading e) => e.Gaps.TotalSeconds / Math.Max(1e-9, (e.Gaps + e.Covered).TotalSeconds);
 
-    private static EnergyReading Checked(EnergyReading e, ProfilerSettings settings, string what) =>
-        GapShare(e) <= settings.MaxGapShare && e.Samples >= 2
-            ? e
-            : throw new PowerSensorException($"cannot profile {what}: the power sensor gave {e.Samples} readings and {GapShare(e):P0} of the time was a gap (at most {settings.MaxGapShare:P0} allowed); check the sensor");
+    private static PowerSensorException Unusable(EnergyReading e, ProfilerSettings settings, string what) =>
+        new($"cannot profile {what}: the power sensor gave {e.Samples} readings and {GapShare(e):P0} of the time was a gap (at most {settings.MaxGapShare:P0} allowed); check the sensor");
 
     private static double Std(IReadOnlyList<double> values)
     {

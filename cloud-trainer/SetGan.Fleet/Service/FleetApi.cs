@@ -144,18 +144,26 @@ public static class FleetApi
         ? new(device, null, true, null, "stored", "no package deployed yet: the budget is kept, and k* is planned when a package is deployed")
         : new(device, d.K, d.Feasible, d.Energy?.ToString().ToLowerInvariant(), d.Budget, d.Reason);
 
-    private static IResult Guard(Func<IResult> action) => GuardAsync(() => Task.FromResult(action())).GetAwaiter().GetResult();
+    private static IResult Guard(Func<IResult> action)
+    {
+        try { return action(); }
+        catch (Exception e) when (ErrorFor(e) is { } error) { return error; }
+    }
 
     private static async Task<IResult> GuardAsync(Func<Task<IResult>> action)
     {
         try { return await action(); }
-        catch (KeyNotFoundException e) { return Error(StatusCodes.Status404NotFound, e.Message); }
-        catch (DeviceNotConnectedException e) { return Error(StatusCodes.Status409Conflict, e.Message); }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or PackageException or ProfileException or InvalidDataException)
-        {
-            return Error(StatusCodes.Status400BadRequest, e.Message);
-        }
+        catch (Exception e) when (ErrorFor(e) is { } error) { return error; }
     }
+
+    /// <summary>The operator's error for what an action threw; null for anything else (a bug: ASP.NET answers 500 and logs it).</summary>
+    private static IResult? ErrorFor(Exception e) => e switch
+    {
+        KeyNotFoundException => Error(StatusCodes.Status404NotFound, e.Message),
+        DeviceNotConnectedException => Error(StatusCodes.Status409Conflict, e.Message),
+        ArgumentException or InvalidOperationException or PackageException or ProfileException or InvalidDataException => Error(StatusCodes.Status400BadRequest, e.Message),
+        _ => null,
+    };
 
     private static IResult NotFound(string id) => Error(StatusCodes.Status404NotFound, $"device '{id}' is not registered");
 

@@ -58,8 +58,7 @@ public sealed partial class EmbeddedHub
         {
             log.Warning("Device {Device} was revoked while it connected; disconnecting it", e.ClientId);
             core.SetConnected(e.ClientId, false);
-            try { await server!.DisconnectClientAsync(e.ClientId, MqttDisconnectReasonCode.NotAuthorized); }
-            catch (InvalidOperationException) { } // gone already
+            await DropAsync(e.ClientId);
             return;
         }
         // Marked again after CONNACK: a late disconnect event of the device's previous connection may have cleared the mark.
@@ -123,16 +122,22 @@ public sealed partial class EmbeddedHub
     private void Revoke(string deviceId)
     {
         core.SetConnected(deviceId, false);
-        if (server is null) return;
+        // Synchronous on purpose: when Remove/SetEnabled returns, the device is gone.
+        var drop = DropAsync(deviceId);
+        if (!drop.Wait(TimeSpan.FromSeconds(5))) log.Warning("Disconnecting revoked device {Device} is taking long", deviceId);
+        else if (drop.Result) log.Information("Device {Device} revoked and disconnected", deviceId);
+    }
+
+    /// <summary>Drops a device's connection as IoT Hub does (NotAuthorized); false when it was not connected.</summary>
+    private async Task<bool> DropAsync(string deviceId)
+    {
+        if (server is null) return false;
         try
         {
-            // Synchronous on purpose: when Remove/SetEnabled returns, the device is gone.
-            if (!server.DisconnectClientAsync(deviceId, MqttDisconnectReasonCode.NotAuthorized).Wait(TimeSpan.FromSeconds(5)))
-                log.Warning("Disconnecting revoked device {Device} is taking long", deviceId);
-            else log.Information("Device {Device} revoked and disconnected", deviceId);
+            await server.DisconnectClientAsync(deviceId, MqttDisconnectReasonCode.NotAuthorized);
+            return true;
         }
-        // MQTTnet throws (synchronously) when no client has that id: it was not connected.
-        catch (Exception e) when (e is InvalidOperationException || e.InnerException is InvalidOperationException) { }
+        catch (InvalidOperationException) { return false; } // MQTTnet: no client has that id (gone already, or never there)
     }
 
     /// <summary>IoT Hub drops a connection when its SAS token expires; the device must reconnect with a fresh one.</summary>
@@ -147,8 +152,7 @@ public sealed partial class EmbeddedHub
         catch (OperationCanceledException) { return; }
         if (server is null || !connections.TryGetValue(deviceId, out long current) || current != connection) return; // a newer connection has its own token
         log.Information("SAS token of {Device} expired at {Expiry:O}; disconnecting it", deviceId, expiry);
-        try { await server.DisconnectClientAsync(deviceId, MqttDisconnectReasonCode.NotAuthorized); }
-        catch (InvalidOperationException) { } // gone already
+        await DropAsync(deviceId);
     }
 
     private static int FreePort()

@@ -50,13 +50,29 @@ public sealed class EnergyProfilerTests : IDisposable
             .Message.ShouldContain("cannot profile idle");
     }
 
+    [Fact]
+    public void A_window_lost_to_a_sensor_hiccup_is_measured_again()
+    {
+        var (path, _, publicKey) = TestPackages.WriteSigned(dir);
+        using var package = PyramidPackage.Load(path, publicKey);
+        // Silent for most of the first 0.1 s idle window, as a starved sensing thread on a busy board is.
+        using var sampler = new PowerSampler(new ConstantSensor(3.0) { DeadUntil = DateTimeOffset.UtcNow.AddSeconds(0.08) }, 500, Serilog.Core.Logger.None);
+        sampler.Start();
+
+        var profile = new EnergyProfiler(sampler, Serilog.Core.Logger.None).Profile(package, "pi-test", Fast, TestContext.Current.CancellationToken);
+
+        profile.IdleWatts.ShouldBe(3.0, 1e-9);
+        profile.Truncations.Count.ShouldBe(package.FinestScale + 1);
+    }
+
     private sealed class ConstantSensor(double watts) : IPowerSensor
     {
         public bool Dead { get; init; }
+        public DateTimeOffset DeadUntil { get; init; }
         public string Name => "constant";
         public bool IsEstimate => false;
         public double MaxRate => 1000;
-        public PowerSample? Read(DateTimeOffset now) => Dead ? throw new PowerSensorException("constant: no answer") : new PowerSample(now, 5, watts / 5, watts, Name);
+        public PowerSample? Read(DateTimeOffset now) => Dead || now < DeadUntil ? throw new PowerSensorException("constant: no answer") : new PowerSample(now, 5, watts / 5, watts, Name);
         public void Dispose() { }
     }
 }
