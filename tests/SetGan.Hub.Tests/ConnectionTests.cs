@@ -4,13 +4,8 @@ using MQTTnet.Formatter;
 namespace SetGan.Hub.Tests;
 
 /// <summary>Who gets in: IoT Hub's rules for client id, user name and SAS token, over TLS.</summary>
-public sealed class ConnectionTests : IAsyncLifetime
+public sealed class ConnectionTests : HubTest
 {
-    private HubFixture f = null!;
-
-    public async ValueTask InitializeAsync() => f = await HubFixture.StartAsync();
-    public ValueTask DisposeAsync() => f.DisposeAsync();
-
     [Theory]
     [InlineData(MqttProtocolVersion.V311)]
     [InlineData(MqttProtocolVersion.V500)]

@@ -6,20 +6,8 @@ using SetGan.Core.Link;
 namespace SetGan.Hub.Tests;
 
 /// <summary>Direct methods and cloud-to-device messages.</summary>
-public sealed class MethodTests : IAsyncLifetime
+public sealed class MethodTests() : HubTest("pi-01")
 {
-    private HubFixture f = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        f = await HubFixture.StartAsync();
-        f.Hub.Devices.Add("pi-01");
-    }
-
-    public ValueTask DisposeAsync() => f.DisposeAsync();
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task A_direct_method_carries_its_payload_to_the_device_and_returns_the_devices_status_and_answer()
     {

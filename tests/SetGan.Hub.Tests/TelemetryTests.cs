@@ -4,18 +4,11 @@ using SetGan.Core.Link;
 namespace SetGan.Hub.Tests;
 
 /// <summary>Device-to-cloud messages: stored once per message id, power batches by sample, images reassembled and checked.</summary>
-public sealed class TelemetryTests : IAsyncLifetime
+public sealed class TelemetryTests() : HubTest("pi-01")
 {
-    private HubFixture f = null!;
     private static readonly DateTimeOffset T0 = new(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
 
-    public async ValueTask InitializeAsync()
-    {
-        f = await HubFixture.StartAsync();
-        f.Hub.Devices.Add("pi-01");
-    }
 
-    public ValueTask DisposeAsync() => f.DisposeAsync();
 
     private static byte[] Batch(int samples) =>
         new PowerBatch("pi-01", "ina219", false, T0, 0, Enumerable.Range(0, samples).Select(i => new PowerBatch.Row(i * 0.01, 5, 0.6, 3)).ToList()).Encode();

@@ -5,19 +5,8 @@ using SetGan.Core.Link;
 namespace SetGan.Hub.Tests;
 
 /// <summary>Each device reaches only its own topics, and hears only what the hub addressed to it.</summary>
-public sealed class TopicRulesTests : IAsyncLifetime
+public sealed class TopicRulesTests() : HubTest("pi-a", "pi-b")
 {
-    private HubFixture f = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        f = await HubFixture.StartAsync();
-        f.Hub.Devices.Add("pi-a");
-        f.Hub.Devices.Add("pi-b");
-    }
-
-    public ValueTask DisposeAsync() => f.DisposeAsync();
-
     [Fact]
     public async Task A_device_publishing_on_another_devices_telemetry_topic_is_disconnected_and_nothing_is_stored()
     {

@@ -5,20 +5,8 @@ using SetGan.Core.Link;
 namespace SetGan.Hub.Tests;
 
 /// <summary>Device twins as IoT Hub keeps them: GET, reported patches with versions, desired pushes, persistence.</summary>
-public sealed class TwinTests : IAsyncLifetime
+public sealed class TwinTests() : HubTest("pi-01")
 {
-    private HubFixture f = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        f = await HubFixture.StartAsync();
-        f.Hub.Devices.Add("pi-01");
-    }
-
-    public ValueTask DisposeAsync() => f.DisposeAsync();
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task A_twin_GET_answers_200_with_both_sections_and_their_versions()
     {
