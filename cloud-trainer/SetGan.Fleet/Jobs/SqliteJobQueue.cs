@@ -25,7 +25,9 @@ public sealed class SqliteJobQueue : ITrainingJobQueue
         // No pooling: disposing the queue must release the file (tests reopen the same folder).
         connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, "jobs.db"), Pooling = false }.ToString());
         connection.Open();
-        Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", null);
+        // The service and every `setgan fleet worker` share this file: a writer that meets another waits in SQLite's busy
+        // handler (milliseconds) rather than in Microsoft.Data.Sqlite's fixed 150 ms sleep between retries.
+        Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;", null);
         Execute("""
             CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, request TEXT NOT NULL, state TEXT NOT NULL, submitted INTEGER NOT NULL,
                 worker TEXT, started INTEGER, finished INTEGER, progress TEXT, error TEXT, attempts INTEGER NOT NULL,
