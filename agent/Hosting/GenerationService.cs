@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using SetGan.Agent.Generation;
@@ -8,13 +6,6 @@ using SetGan.Core.Packaging;
 using Serilog;
 
 namespace SetGan.Agent.Hosting;
-
-/// <summary>An image waiting in the outbox: what made it and what it cost, with the PNG.</summary>
-public sealed record ImageMessage(string Device, int K, int Seed, DateTimeOffset Time, double Seconds, double? Joules, bool EnergyEstimated, byte[] Png);
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-[JsonSerializable(typeof(ImageMessage))]
-public sealed partial class ImageMessageJson : JsonSerializerContext;
 
 /// <summary>
 /// Runs the generation loop on whatever package <see cref="DeviceControl"/> holds: the configured one,
@@ -107,8 +98,8 @@ public sealed class GenerationService(IOptionsMonitor<AgentOptions> options, Age
 
     private void ToOutbox(string device, GeneratedImage image)
     {
-        var message = new ImageMessage(device, image.K, image.Seed, image.Time, image.Seconds, image.Joules, image.EnergyEstimated, File.ReadAllBytes(image.Path));
-        try { runtime.Outbox.Enqueue(Outbox.Outbox.Image, JsonSerializer.SerializeToUtf8Bytes(message, ImageMessageJson.Default.ImageMessage), image.Time); }
+        var message = new Outbox.ImageMessage(device, image.K, image.Seed, image.Time, image.Seconds, image.Joules, image.EnergyEstimated, File.ReadAllBytes(image.Path));
+        try { runtime.Outbox.Enqueue(Outbox.Outbox.Image, message.Encode(), image.Time); }
         catch (Outbox.OutboxFullException e) { log.Error("Image {Path} stays on disk only: {Reason}", image.Path, e.Message); }
         log.Information("Image k = {K} seed {Seed} in {Ms:F0} ms{Energy}: {Path}", image.K, image.Seed, image.Seconds * 1000,
             image.Joules is { } j ? $", {j:G3} J ({(image.EnergyEstimated ? "estimated" : "measured")})" : "", image.Path);

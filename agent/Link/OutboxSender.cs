@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using SetGan.Agent.Hosting;
 using SetGan.Core.Link;
 using Serilog;
 
@@ -55,10 +53,14 @@ public sealed class OutboxSender(Outbox.Outbox outbox, ILogger log)
 
     private async Task SendImageAsync(DeviceClient client, Outbox.OutboxMessage message, CancellationToken ct)
     {
-        ImageMessage? image;
-        try { image = JsonSerializer.Deserialize(message.Body, ImageMessageJson.Default.ImageMessage); }
-        catch (JsonException e) { image = null; log.Error("Outbox image {Id} is unreadable and is not sent: {Reason}", message.Id, e.Message); }
-        if (image is null) return; // acknowledged: it can never be sent, and it would block everything behind it
+        Outbox.ImageMessage image;
+        try { image = Outbox.ImageMessage.Decode(message.Body); }
+        catch (InvalidDataException e)
+        {
+            // Acknowledged: it can never be sent, and it would block everything behind it.
+            log.Error("Outbox image {Id} is unreadable and is not sent: {Reason}", message.Id, e.Message);
+            return;
+        }
         string imageId = Stamp(message);
         string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(image.Png));
         int chunks = ImageChunks.Count(image.Png.Length), index = 0;

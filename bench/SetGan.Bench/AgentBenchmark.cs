@@ -118,8 +118,8 @@ public static class AgentBenchmark
     /// <summary>Puts <paramref name="count"/> copies of an image the agent made into its outbox, as its generation service would, from this process.</summary>
     private static void AddImageBacklog(string data, string png, int count)
     {
-        var message = new ImageMessage("bench", 8, 0, DateTimeOffset.UtcNow, 0.5, 1.0, true, File.ReadAllBytes(png));
-        byte[] body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(message, ImageMessageJson.Default.ImageMessage);
+        var message = new SetGan.Agent.Outbox.ImageMessage("bench", 8, 0, DateTimeOffset.UtcNow, 0.5, 1.0, true, File.ReadAllBytes(png));
+        byte[] body = message.Encode();
         using var outbox = new SetGan.Agent.Outbox.Outbox(Path.Combine(data, "outbox.db"), long.MaxValue / 2, Serilog.Core.Logger.None);
         for (int i = 0; i < count; i++) outbox.Enqueue(SetGan.Agent.Outbox.Outbox.Image, body, message.Time);
     }

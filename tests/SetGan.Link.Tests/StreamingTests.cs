@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using SetGan.Agent.Hosting;
+using SetGan.Agent.Outbox;
 using SetGan.Core.Link;
 
 namespace SetGan.Link.Tests;
@@ -42,7 +41,7 @@ public sealed partial class StreamingTests
         var hubImages = rig.Hub.Telemetry.Images(LinkRig.Device);
         hubImages.Select(i => i.ImageId).Distinct().Count().ShouldBe(hubImages.Count);
         hubImages.ShouldAllBe(i => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(i.Path))) == i.Sha256);
-        var waiting = left.Where(m => m.Kind == "image").Select(m => JsonSerializer.Deserialize(m.Body, ImageMessageJson.Default.ImageMessage)!.Png);
+        var waiting = left.Where(m => m.Kind == "image").Select(m => ImageMessage.Decode(m.Body).Png);
         hubImages.Select(i => i.Sha256).Distinct().Count().ShouldBe(hubImages.Count);
         var arrivedOrWaiting = hubImages.Select(i => i.Sha256).Union(waiting.Select(p => Convert.ToHexStringLower(SHA256.HashData(p)))).ToList();
         var written = Directory.GetFiles(Path.Combine(rig.AgentData, "images"), "*.png").Select(f => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f)))).ToList();
