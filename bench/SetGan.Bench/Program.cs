@@ -13,7 +13,7 @@ if (options.Command is not ("training" or "inference" or "modes" or "agent" or "
 {
     Console.Error.WriteLine("usage: setgan-bench training [--sizes 128,250] [--iterations 2] [--warmup 1] [--rounds 2] [--threads 2] [--image samples/balloons.png] [--json bench/results/training.json] [--no-peer]");
     Console.Error.WriteLine("       setgan-bench inference [--sizes 250] [--repeats 20] [--threads 2] [--image samples/balloons.png] [--json bench/results/inference.json]");
-    Console.Error.WriteLine("       setgan-bench modes [--sizes 128] [--iterations 100] [--threads 2] [--samples 4] [--image samples/balloons.png] [--json bench/results/modes.json]");
+    Console.Error.WriteLine("       setgan-bench modes [--sizes 128] [--iterations 100] [--threads 2] [--samples 4] [--variants sequential,parallel,...] [--image samples/balloons.png] [--json bench/results/modes.json]");
     Console.Error.WriteLine("       setgan-bench agent [--sizes 250] [--rounds 2] [--json bench/results/agent.json]   (the real agent: start-up, memory, samples/s, sensing cost)");
     Console.Error.WriteLine("       setgan-bench link [--rounds 2] [--json bench/results/link.json]   (the embedded hub: telemetry from 100 devices, image bytes/s, budget change to new k)");
     Console.Error.WriteLine("       setgan-bench fleet [--devices 100,250,500,1000,1500] [--seconds 20] [--json bench/results/fleet.json]   (devices one fleet service holds: telemetry stored/s, dashboard latency)");
@@ -88,7 +88,8 @@ static int InferenceMain(Args options, RgbImage image)
 
 static string Format(double? value, string format, string suffix = "") => value is { } v ? v.ToString(format) + suffix : "-";
 
-internal sealed record Args(string Command, int[] Sizes, int Iterations, int Warmup, int Rounds, int Threads, string Image, string? Json, bool Peer, int Repeats, int Samples, int? ProjectSize)
+internal sealed record Args(string Command, int[] Sizes, int Iterations, int Warmup, int Rounds, int Threads, string Image, string? Json, bool Peer, int Repeats, int Samples, int? ProjectSize,
+    string[]? Variants = null)
 {
     public static Args Parse(string[] args)
     {
@@ -97,6 +98,7 @@ internal sealed record Args(string Command, int[] Sizes, int Iterations, int War
             int.Parse(Value("--iterations", args.FirstOrDefault() == "modes" ? (args.Contains("--project") ? "1" : "100") : "2")), int.Parse(Value("--warmup", "1")), int.Parse(Value("--rounds", "2")), int.Parse(Value("--threads", Environment.ProcessorCount.ToString())),
             Value("--image", "samples/balloons.png"), args.Contains("--no-json") ? null : Value("--json", $"bench/results/{args.FirstOrDefault()}.json"),
             !args.Contains("--no-peer"), int.Parse(Value("--repeats", "20")), int.Parse(Value("--samples", "4")),
-            args.Contains("--project") ? int.Parse(Value("--project", "250")) : null);
+            args.Contains("--project") ? int.Parse(Value("--project", "250")) : null,
+            args.Contains("--variants") ? Value("--variants", "").Split(',', StringSplitOptions.RemoveEmptyEntries) : null);
     }
 }
