@@ -33,7 +33,8 @@ public sealed record ImageMessage(string Device, int K, int Seed, DateTimeOffset
         {
             if (!body.AsSpan().StartsWith(Magic))
                 return JsonSerializer.Deserialize(body, ImageMessageJson.Default.ImageMessage) ?? throw new InvalidDataException("the image message is JSON null");
-            int length = body.Length >= HeaderBytes ? BinaryPrimitives.ReadInt32LittleEndian(body.AsSpan(4)) : -1;
+            if (body.Length < HeaderBytes) throw new InvalidDataException($"the image message's header is cut short: {body.Length} of {HeaderBytes} bytes");
+            int length = BinaryPrimitives.ReadInt32LittleEndian(body.AsSpan(4));
             if (length < 0 || length > body.Length - HeaderBytes)
                 throw new InvalidDataException($"the image message says its metadata is {length} bytes, but the body has {body.Length - HeaderBytes} after its header");
             var meta = JsonSerializer.Deserialize(body.AsSpan(HeaderBytes, length), ImageMessageJson.Default.ImageMessage)

@@ -31,7 +31,7 @@ public sealed class ImageMessageTests
     }
 
     [Theory]
-    [InlineData("SGI1", "the image message says its metadata is -1 bytes")]                    // the header cut short
+    [InlineData("SGI1\u0010", "the image message's header is cut short: 5 of 8 bytes")]
     [InlineData("SGI1\u0010\0\0\0{}", "the image message says its metadata is 16 bytes, but the body has 2")]
     [InlineData("SGI1\u0002\0\0\0[]", "the image message's JSON is not valid")]
     [InlineData("{\"device\": 3", "the image message's JSON is not valid")]                   // an old-format body, torn
