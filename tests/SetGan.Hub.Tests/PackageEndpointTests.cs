@@ -7,22 +7,19 @@ using SetGan.Core.Packaging;
 namespace SetGan.Hub.Tests;
 
 /// <summary>Published packages come over HTTPS (same pinned certificate), resumable with Range requests.</summary>
-public sealed class PackageEndpointTests : IAsyncLifetime
+public sealed class PackageEndpointTests : HubTest
 {
-    private HubFixture f = null!;
     private string packageFolder = null!;
 
-    public async ValueTask InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
-        f = await HubFixture.StartAsync();
+        await base.InitializeAsync();
         packageFolder = Path.Combine(f.DataDir, "a-package");
         Directory.CreateDirectory(packageFolder);
         File.WriteAllText(Path.Combine(packageFolder, PackageWriter.ManifestFile), """{"format":1}""");
         File.WriteAllBytes(Path.Combine(packageFolder, PackageWriter.SignatureFile), RandomNumberGenerator.GetBytes(71));
         File.WriteAllBytes(Path.Combine(packageFolder, PackageWriter.GeneratorFile(0)), RandomNumberGenerator.GetBytes(50_000));
     }
-
-    public ValueTask DisposeAsync() => f.DisposeAsync();
 
     private HttpClient PinnedClient() => new(new HttpClientHandler
     {
