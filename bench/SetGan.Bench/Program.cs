@@ -8,16 +8,17 @@ using static TorchSharp.torch;
 // Prints seconds per iteration per scale, the conv GFLOP/s achieved, its ratio to this machine's
 // matmul rate measured in the same run, and the speed ratio to the same SinGAN iteration in PyTorch
 // (bench/singan_peer.py) measured in the same run when Debian's python3-torch is installed.
-var options = Args.Parse(args);
-if (options.Command is not ("training" or "inference" or "modes" or "agent" or "link" or "fleet"))
+if (args.Contains("--help") || args.Contains("-h"))
 {
-    Console.Error.WriteLine("usage: setgan-bench training [--sizes 128,250] [--iterations 2] [--warmup 1] [--rounds 2] [--threads 2] [--image samples/balloons.png] [--json bench/results/training.json] [--no-peer]");
-    Console.Error.WriteLine("       setgan-bench inference [--sizes 250] [--repeats 20] [--threads 2] [--image samples/balloons.png] [--json bench/results/inference.json]");
-    Console.Error.WriteLine("       setgan-bench modes [--sizes 128] [--iterations 100] [--threads 2] [--samples 4] [--variants sequential,parallel,...] [--image samples/balloons.png] [--json bench/results/modes.json]");
-    Console.Error.WriteLine("       setgan-bench agent [--sizes 250] [--rounds 2] [--json bench/results/agent.json]   (the real agent: start-up, memory, samples/s, sensing cost)");
-    Console.Error.WriteLine("       setgan-bench link [--rounds 2] [--json bench/results/link.json]   (the embedded hub: telemetry from 100 devices, image bytes/s, budget change to new k)");
-    Console.Error.WriteLine("       setgan-bench fleet [--devices 100,250,500,1000,1500] [--seconds 20] [--json bench/results/fleet.json]   (devices one fleet service holds: telemetry stored/s, dashboard latency)");
-    Console.Error.WriteLine("       setgan-bench modes --project 250 [--iterations 1] [--threads 2]   (projects the paper preset's wall-clock from per-scale costs)");
+    Usage(Console.Out);
+    return 0;
+}
+var options = Args.Parse(args);
+string? unknown = Args.Unknown(args);
+if (options.Command is not ("training" or "inference" or "modes" or "agent" or "link" or "fleet") || unknown is not null)
+{
+    if (unknown is not null) Console.Error.WriteLine($"unknown option {unknown}");
+    Usage(Console.Error);
     return 2;
 }
 if (options.Command == "agent") return AgentMain.Run(options);
@@ -86,11 +87,28 @@ static int InferenceMain(Args options, RgbImage image)
     return 0;
 }
 
+static void Usage(TextWriter writer)
+{
+    writer.WriteLine("usage: setgan-bench training [--sizes 128,250] [--iterations 2] [--warmup 1] [--rounds 2] [--threads 2] [--image samples/balloons.png] [--json bench/results/training.json] [--no-peer]");
+    writer.WriteLine("       setgan-bench inference [--sizes 250] [--repeats 20] [--threads 2] [--image samples/balloons.png] [--json bench/results/inference.json]");
+    writer.WriteLine("       setgan-bench modes [--sizes 128] [--iterations 100] [--threads 2] [--samples 4] [--variants sequential,parallel,...] [--image samples/balloons.png] [--json bench/results/modes.json]");
+    writer.WriteLine("       setgan-bench agent [--sizes 250] [--rounds 2] [--json bench/results/agent.json]   (the real agent: start-up, memory, samples/s, sensing cost)");
+    writer.WriteLine("       setgan-bench link [--rounds 2] [--json bench/results/link.json]   (the embedded hub: telemetry from 100 devices, image bytes/s, budget change to new k)");
+    writer.WriteLine("       setgan-bench fleet [--devices 100,250,500,1000,1500] [--seconds 20] [--json bench/results/fleet.json]   (devices one fleet service holds: telemetry stored/s, dashboard latency)");
+    writer.WriteLine("       setgan-bench modes --project 250 [--iterations 1] [--threads 2]   (projects the paper preset's wall-clock from per-scale costs)");
+}
+
 static string Format(double? value, string format, string suffix = "") => value is { } v ? v.ToString(format) + suffix : "-";
 
 internal sealed record Args(string Command, int[] Sizes, int Iterations, int Warmup, int Rounds, int Threads, string Image, string? Json, bool Peer, int Repeats, int Samples, int? ProjectSize,
     string[]? Variants = null)
 {
+    private static readonly string[] Options = ["--sizes", "--iterations", "--warmup", "--rounds", "--threads", "--image", "--json", "--no-json",
+        "--no-peer", "--repeats", "--samples", "--project", "--variants", "--devices", "--seconds", "--panels", "--connect-batch", "--images"];
+
+    /// <summary>The first option this tool does not know, so a typo is an error rather than a silently ignored flag.</summary>
+    public static string? Unknown(string[] args) => args.Skip(1).FirstOrDefault(a => a.StartsWith('-') && !Options.Contains(a));
+
     public static Args Parse(string[] args)
     {
         string Value(string name, string fallback) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }

@@ -1,12 +1,13 @@
 using Google.Protobuf;
 using Onnx;
+using static SetGan.Core.Onnx.OnnxNodes;
 
 namespace SetGan.Core.Onnx;
 
 /// <summary>
 /// Writes G_n as an ONNX graph with dynamic height and width:
 /// out = tanh(body(pad5(z * noise_amp + prev))) + prev, where prev is the coarser output upsampled
-/// to z's size with Resize 'cubic' (a = -0.75, half-pixel: the same as the trainer's bicubic).
+/// to z's size bicubically (<see cref="BicubicUpsample"/>: a = -0.75, half-pixel, the same as the trainer's).
 /// Scale 0 has no coarser input: prev is zero and the graph takes only z.
 /// </summary>
 public static class GeneratorOnnx
@@ -34,8 +35,7 @@ public static class GeneratorOnnx
         {
             graph.Input.Add(ImageInput(CoarseInput, "h", "w"));
             graph.Node.Add(Node("Shape", [NoiseInput], ["target_size"]));
-            graph.Node.Add(Node("Resize", [CoarseInput, "", "", "target_size"], [Previous],
-                Attr("mode", "cubic"), Attr("coordinate_transformation_mode", "half_pixel"), Attr("cubic_coeff_a", -0.75f)));
+            BicubicUpsample.Add(graph, CoarseInput, "target_size", Previous);
             prev = Previous;
         }
         else prev = "";
@@ -85,7 +85,7 @@ public static class GeneratorOnnx
     }
 
     /// <summary>A 1x3xHxW float tensor with named dynamic height and width.</summary>
-    internal static ValueInfoProto ImageInput(string name, string height, string width)
+    public static ValueInfoProto ImageInput(string name, string height, string width)
     {
         var shape = new TensorShapeProto();
         shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = 1 });
@@ -97,47 +97,5 @@ public static class GeneratorOnnx
             Name = name,
             Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
         };
-    }
-
-    private static NodeProto Node(string op, string[] inputs, string[] outputs, params AttributeProto[] attributes)
-    {
-        var node = new NodeProto { OpType = op, Name = outputs[0] + "_" + op };
-        node.Input.AddRange(inputs);
-        node.Output.AddRange(outputs);
-        node.Attribute.AddRange(attributes);
-        return node;
-    }
-
-    private static AttributeProto Attr(string name, string value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
-
-    private static AttributeProto Attr(string name, float value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
-
-    private static AttributeProto Attr(string name, long[] values)
-    {
-        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        a.Ints.AddRange(values);
-        return a;
-    }
-
-    private static TensorProto Floats(string name, float[] values, params long[] dims)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-        t.Dims.AddRange(dims);
-        var bytes = new byte[values.Length * sizeof(float)];
-        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-        t.RawData = ByteString.CopyFrom(bytes);
-        return t;
-    }
-
-    private static TensorProto Scalar(string name, float value) => Floats(name, [value]);
-
-    private static TensorProto Int64s(string name, long[] values)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
-        t.Dims.Add(values.Length);
-        t.Int64Data.AddRange(values);
-        return t;
     }
 }

@@ -72,7 +72,7 @@ public static class PyramidSampler
 
     public static Tensor PadInput(Tensor x) => nn.functional.pad(x, new long[] { Pad, Pad, Pad, Pad });
 
-    /// <summary>Bicubic (a = -0.75, half-pixel centres: ONNX Resize 'cubic' computes the same).</summary>
+    /// <summary>Bicubic (a = -0.75, half-pixel centres: the exported graphs compute the same, SetGan.Core.Onnx.BicubicUpsample).</summary>
     public static Tensor Upsample(Tensor x, ScaleSize size) =>
         nn.functional.interpolate(x, new long[] { size.Height, size.Width }, mode: InterpolationMode.Bicubic, align_corners: false);
 

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace SetGan.Trainer.Tests.Export;
 
 /// <summary>
-/// The ONNX form of every generator (BatchNorm folded, tail sliced to 3 channels, bicubic Resize
+/// The ONNX form of every generator (BatchNorm folded, tail sliced to 3 channels, bicubic upsampling
 /// in the graph) computes what the TorchSharp eval forward computes, at the trained size and another.
 /// </summary>
 public sealed class OnnxParityTests : IClassFixture<OnnxParityTests.TrainedTiny>
