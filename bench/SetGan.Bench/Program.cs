@@ -74,9 +74,9 @@ static int InferenceMain(Args options, RgbImage image)
         var geometry = PyramidGeometry.ForImage(image.Width, image.Height, size);
         Console.WriteLine();
         Console.WriteLine($"max size {size}: one sample through G_0..G_k, median of {options.Repeats} after 2 warm-up");
-        Console.WriteLine($"{"k",3} {"size",9} {"ORT ms",8} {"torch ms",9} {"ORT gain",9} {"GFLOP",7} {"ORT GFLOP/s",12} {"vs mm",6} {"model MB",9}");
+        Console.WriteLine($"{"k",3} {"size",9} {"ORT ms",8} {"torch ms",9} {"ORT gain",9} {"GFLOP",7} {"ORT GFLOP/s",12} {"vs mm",6} {"model MB",9} {"int8 ms",8} {"int8 gain",10} {"int8 MB",8}");
         all.AddRange(InferenceBenchmark.Run(geometry.Sizes, options.Repeats, options.Threads, r =>
-            Console.WriteLine($"{r.K,3} {r.Size,9} {r.OrtMs,8:F2} {r.TorchMs,9:F2} {r.TorchMs / r.OrtMs,8:F2}x {r.GFlopPerSample,7:F2} {r.OrtGFlops,12:F1} {r.OrtGFlops / matmul,6:P0} {r.ModelBytes / 1e6,9:F2}")));
+            Console.WriteLine($"{r.K,3} {r.Size,9} {r.OrtMs,8:F2} {r.TorchMs,9:F2} {r.TorchMs / r.OrtMs,8:F2}x {r.GFlopPerSample,7:F2} {r.OrtGFlops,12:F1} {r.OrtGFlops / matmul,6:P0} {r.ModelBytes / 1e6,9:F2} {r.Int8Ms,8:F2} {r.TorchMs / r.Int8Ms,9:F2}x {r.Int8Bytes / 1e6,8:F2}")));
     }
     if (options.Json is { } json)
     {

@@ -20,9 +20,26 @@ public sealed record PackageManifest
     /// <summary>The reconstruction noise of scale 0 (one channel, repeated over RGB); zero above.</summary>
     public required NoiseMap ZOpt { get; init; }
 
+    /// <summary>
+    /// "int8" when the body convs are quantized; absent (null) for float32, the trainer's function with BatchNorm folded.
+    /// Float32 manifests leave it out, so agents built before int8 existed still read them.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Precision { get; init; }
+
+    public ModelPrecision ModelPrecision => Precision == PrecisionName(ModelPrecision.Int8) ? ModelPrecision.Int8 : ModelPrecision.Float32;
+
     /// <summary>Quality per truncation k (index k), when it has been measured; null until then.</summary>
     public List<TruncationQuality>? Quality { get; init; }
     public DateTimeOffset Created { get; init; }
+
+    /// <summary>What the manifest says for a precision: nothing for float32.</summary>
+    public static string? PrecisionName(ModelPrecision precision) => precision switch
+    {
+        ModelPrecision.Float32 => null,
+        ModelPrecision.Int8 => "int8",
+        _ => throw new ArgumentOutOfRangeException(nameof(precision)),
+    };
 
     /// <summary>
     /// SHA-256 over the generators' SHA-256s in order: names the models themselves, so an energy
@@ -35,6 +52,9 @@ public sealed record PackageManifest
     public double Flops(int k) =>
         Pyramid.GeneratorFlops.Truncation(Scales.Take(k + 1).Select(s => (new Pyramid.ScaleSize(s.Width, s.Height), s.Nfc)));
 }
+
+/// <summary>The number format of a package's generators.</summary>
+public enum ModelPrecision { Float32, Int8 }
 
 public sealed record PackageScale
 {

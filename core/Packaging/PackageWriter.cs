@@ -19,18 +19,30 @@ public static class PackageWriter
 
     public static string GeneratorFile(int scale) => $"G{scale}.onnx";
 
+    /// <summary>Random samples the int8 calibration runs (plus the reconstruction): ranges settle well before 8 at these sizes.</summary>
+    public const int CalibrationSamples = 8;
+
     /// <summary>Builds the package in OUT.tmp and renames it to OUT, so a half-written package never looks whole; returns its manifest.</summary>
-    public static PackageManifest Write(string output, PackageSource source, IReadOnlyList<PackagedGenerator> generators, string privateKeyPem, bool force = false)
+    /// <param name="precision">Int8 rewrites every generator's body convs as calibrated QDQ (<see cref="Int8Quantization"/>):
+    /// faster and smaller, no longer the trainer's exact function, so its quality must be measured as the package's own.</param>
+    public static PackageManifest Write(string output, PackageSource source, IReadOnlyList<PackagedGenerator> generators, string privateKeyPem, bool force = false,
+        ModelPrecision precision = ModelPrecision.Float32)
     {
         string final = Path.GetFullPath(output), temp = final + ".tmp";
         if (Directory.Exists(final) && !force) throw new IOException($"'{output}' exists already; pass --force to replace it");
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
         Directory.CreateDirectory(temp);
 
-        var scales = new List<PackageScale>();
-        foreach (var g in generators)
+        var models = generators.Select(g => GeneratorOnnx.Build(g.Weights)).ToList();
+        if (precision == ModelPrecision.Int8)
         {
-            byte[] onnx = GeneratorOnnx.ToBytes(GeneratorOnnx.Build(g.Weights));
+            var ranges = Int8Calibration.Measure(models, generators.Select(g => g.Size).ToList(), source.ZOpt.Values, CalibrationSamples, seed: 0);
+            models = models.Select((m, n) => Int8Quantization.Quantize(m, ranges[n])).ToList();
+        }
+        var scales = new List<PackageScale>();
+        foreach (var (g, model) in generators.Zip(models))
+        {
+            byte[] onnx = GeneratorOnnx.ToBytes(model);
             string file = GeneratorFile(g.Weights.Scale);
             File.WriteAllBytes(Path.Combine(temp, file), onnx);
             scales.Add(new PackageScale
@@ -43,7 +55,7 @@ public static class PackageWriter
         {
             Format = PackageManifest.CurrentFormat, TrainerVersion = source.TrainerVersion, SourceImage = source.SourceImage,
             SourceSha256 = source.SourceSha256, ScaleFactor = source.ScaleFactor, Scales = scales, ZOpt = source.ZOpt,
-            Created = DateTimeOffset.UtcNow,
+            Precision = PackageManifest.PrecisionName(precision), Created = DateTimeOffset.UtcNow,
         };
         WriteSigned(temp, JsonSerializer.SerializeToUtf8Bytes(manifest, PackageJson.Default.PackageManifest), privateKeyPem);
         if (Directory.Exists(final)) Directory.Delete(final, recursive: true);

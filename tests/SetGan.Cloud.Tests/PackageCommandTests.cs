@@ -30,6 +30,24 @@ public sealed class PackageCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task An_int8_export_of_the_same_model_generates_and_says_so_in_its_manifest()
+    {
+        await TrainKeysAndExport();
+
+        var export = await SetGanProcess.RunAsync("export", P("model"), "--out", P("int8"), "--key", P("keys", "setgan-signing.key"), "--precision", "int8");
+        export.ExitCode.ShouldBe(0, export.Stderr);
+        File.ReadAllText(P("int8", "manifest.json")).ShouldContain("\"precision\": \"int8\"");
+        var result = await SetGanProcess.RunAsync("generate", P("int8"), "--public-key", P("keys", "setgan-signing.pub"), "--count", "1", "--out", P("out"));
+        result.ExitCode.ShouldBe(0, result.Stderr);
+        Directory.GetFiles(P("out"), "*.png").Length.ShouldBe(1);
+
+        var wrong = await SetGanProcess.RunAsync("export", P("model"), "--out", P("fp16"), "--key", P("keys", "setgan-signing.key"), "--precision", "fp16");
+        wrong.ExitCode.ShouldNotBe(0);
+        wrong.Stderr.ShouldContain("fp16");
+        Directory.Exists(P("fp16")).ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task A_tampered_package_is_refused_with_the_file_named_and_nothing_generated()
     {
         string package = await TrainKeysAndExport();

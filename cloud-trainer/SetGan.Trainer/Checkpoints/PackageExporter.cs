@@ -8,11 +8,12 @@ namespace SetGan.Trainer.Checkpoints;
 public static class PackageExporter
 {
     /// <summary>Exports a finished model: every scale.</summary>
-    public static PackageManifest Export(string modelPath, string output, string privateKeyPem, bool force) =>
-        Export(ModelDirectory.Open(modelPath), scales: null, output, privateKeyPem, force);
+    public static PackageManifest Export(string modelPath, string output, string privateKeyPem, bool force, ModelPrecision precision = ModelPrecision.Float32) =>
+        Export(ModelDirectory.Open(modelPath), scales: null, output, privateKeyPem, force, precision);
 
     /// <summary>Exports G_0..G_{scales-1} of a model, finished or still training (the progressive mode).</summary>
-    public static PackageManifest Export(ModelDirectory dir, int? scales, string output, string privateKeyPem, bool force)
+    public static PackageManifest Export(ModelDirectory dir, int? scales, string output, string privateKeyPem, bool force,
+        ModelPrecision precision = ModelPrecision.Float32)
     {
         var model = dir.ReadModel();
         using var pyramid = TrainedPyramid.Load(dir, CPU, scales);
@@ -23,6 +24,6 @@ public static class PackageExporter
         var generators = pyramid.Scales
             .Select(s => new PackagedGenerator(GeneratorExport.Weights(s), s.Size, s.Nfc))
             .ToList();
-        return PackageWriter.Write(output, source, generators, privateKeyPem, force);
+        return PackageWriter.Write(output, source, generators, privateKeyPem, force, precision);
     }
 }

@@ -20,7 +20,8 @@ internal static class TestPackages
         return (Write(Path.Combine(dir, "package"), privateKey), privateKey, File.ReadAllText(pub));
     }
 
-    public static string Write(string folder, string privateKeyPem, int seed = 1, IReadOnlyList<ScaleSize>? sizes = null, Func<int, int>? nfcOf = null)
+    public static string Write(string folder, string privateKeyPem, int seed = 1, IReadOnlyList<ScaleSize>? sizes = null, Func<int, int>? nfcOf = null,
+        ModelPrecision precision = ModelPrecision.Float32)
     {
         var scales = sizes ?? Sizes;
         Func<int, int> nfc = nfcOf ?? (_ => 8);
@@ -38,7 +39,7 @@ internal static class TestPackages
         var zOpt = new float[scales[0].Pixels];
         for (int i = 0; i < zOpt.Length; i++) zOpt[i] = (float)(random.NextDouble() * 2 - 1);
         var source = new PackageSource("tiny.png", new string('0', 64), "test", 0.85, new NoiseMap { Width = scales[0].Width, Height = scales[0].Height, Values = zOpt });
-        PackageWriter.Write(folder, source, generators, privateKeyPem);
+        PackageWriter.Write(folder, source, generators, privateKeyPem, precision: precision);
         return folder;
     }
 }
