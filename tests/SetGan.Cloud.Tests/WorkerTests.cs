@@ -25,10 +25,10 @@ public sealed class WorkerTests : IDisposable
         SetGanProcess.RunAsync("fleet", "worker", "--jobs", Jobs, "--key", P("keys", PackageSigning.PrivateKeyFile), "--once", "--work", P("work"), "--name", "test-worker");
 
     [Fact]
-    public async Task A_worker_trains_a_queued_job_and_hands_back_a_package_signed_with_its_key()
+    public async Task A_worker_trains_a_queued_job_and_hands_back_a_package_signed_with_its_key_in_the_precision_asked()
     {
         var (_, publicKey) = PackageSigning.NewKeyPair(P("keys"));
-        var job = await SubmitAsync(new TrainingRequest("tiny.png", Mode: "parallel", Iterations: 2, MaxSize: 48, Seed: 3),
+        var job = await SubmitAsync(new TrainingRequest("tiny.png", Mode: "parallel", Iterations: 2, MaxSize: 48, Seed: 3, Precision: "int8"),
             File.ReadAllBytes(SetGanProcess.WriteTinyBalloons(dir)));
 
         var run = await WorkOnceAsync();
@@ -43,6 +43,7 @@ public sealed class WorkerTests : IDisposable
         var manifest = PyramidPackage.ReadManifest(package, File.ReadAllText(publicKey));
         manifest.Scales.Count.ShouldBe(4);
         manifest.SourceImage.ShouldBe("tiny.png");
+        manifest.ModelPrecision.ShouldBe(ModelPrecision.Int8);
         Directory.Exists(P("work", job.Id)).ShouldBeFalse();
     }
 

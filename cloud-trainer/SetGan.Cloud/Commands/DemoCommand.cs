@@ -34,11 +34,16 @@ public static class DemoCommand
             DefaultValueFactory = _ => "sequential",
         };
         mode.AcceptOnlyFromAmong("sequential", "parallel");
+        var precision = new Option<ModelPrecision>("--precision")
+        {
+            Description = "The package the devices run, as `setgan export --precision`: float32 (the default) or int8 (about 2x less time and energy per image, so k* can rise).",
+            DefaultValueFactory = _ => ModelPrecision.Float32,
+        };
         var command = new Command("demo", "Train the quick preset on the bundled balloons image (or reuse the model), write samples for every truncation k, export a signed ONNX package, run every k with ONNX Runtime, evaluate every k and choose k* for each shipped device profile; " +
             "then start the fleet service (embedded hub, dashboard) and three agents with different boards and emulated INA219 sensors, deploy the package, give each device its k* for one fleet budget, " +
             "change one budget remotely, stream images and power, and end with a summary table.")
         {
-            output, iterations, port, keep, noFleet, mode,
+            output, iterations, port, keep, noFleet, mode, precision,
         };
         command.SetAction((parse, cancel) => CliErrors.Run(async () =>
         {
@@ -64,7 +69,7 @@ public static class DemoCommand
                 var result = Sampling.Write(model.Path, count: 8, scale: k, size: null, seed: 1, outDir: Path.Combine(root, "samples", $"k{k}"));
                 System.Console.WriteLine($"k = {k} ({result.Size}): {result.ContactSheet}");
             }
-            RunOnDevicePath(root, model);
+            RunOnDevicePath(root, model, parse.GetValue(precision));
             EvaluateAndChoose(root, cancel);
             if (!parse.GetValue(noFleet))
                 await FleetDemo.RunAsync(root, Path.Combine(root, "package"), Path.Combine(root, "keys"), parse.GetValue(port), parse.GetValue(keep), cancel);
@@ -77,12 +82,12 @@ public static class DemoCommand
     /// What a device will do: export the pyramid as a signed ONNX package, verify it, and generate
     /// one image per truncation k with ONNX Runtime, side by side at full size.
     /// </summary>
-    private static void RunOnDevicePath(string root, ModelDirectory model)
+    private static void RunOnDevicePath(string root, ModelDirectory model, ModelPrecision precision)
     {
         string keys = Path.Combine(root, "keys");
         if (!File.Exists(Path.Combine(keys, PackageSigning.PrivateKeyFile))) PackageSigning.NewKeyPair(keys);
         string package = Path.Combine(root, "package");
-        PackageExporter.Export(model.Path, package, File.ReadAllText(Path.Combine(keys, PackageSigning.PrivateKeyFile)), force: true);
+        PackageExporter.Export(model.Path, package, File.ReadAllText(Path.Combine(keys, PackageSigning.PrivateKeyFile)), force: true, precision);
         using var pyramid = PyramidPackage.Load(package, File.ReadAllText(Path.Combine(keys, PackageSigning.PublicKeyFile)));
         var finest = pyramid.Sizes[^1];
         var perK = Enumerable.Range(0, pyramid.FinestScale + 1)
@@ -90,7 +95,7 @@ public static class DemoCommand
             .ToList();
         string sheet = Path.Combine(root, "onnx-truncations.png");
         ImageFile.SavePng(ContactSheet.Compose(perK, columns: perK.Count), sheet);
-        System.Console.WriteLine($"signed ONNX package: {package}");
+        System.Console.WriteLine($"signed ONNX package ({precision.ToString().ToLowerInvariant()}): {package}");
         System.Console.WriteLine($"k = 0..{pyramid.FinestScale} with ONNX Runtime, shown at full size left to right: {sheet}");
     }
 

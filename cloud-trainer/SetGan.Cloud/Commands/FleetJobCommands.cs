@@ -29,21 +29,26 @@ public static class FleetJobCommands
         var iterations = new Option<int?>("--iterations") { Description = "Iterations per scale (default: the preset's)." };
         var maxSize = new Option<int?>("--max-size") { Description = "Longest side of the finest scale in pixels (default: the preset's)." };
         var seed = new Option<int>("--seed") { Description = "Random seed of the training.", DefaultValueFactory = _ => 0 };
+        var precision = new Option<string>("--precision")
+        {
+            Description = "float32 or int8: the package's number format, as `setgan export --precision` (int8: about 2x less time and energy per image on CPUs with integer dot products, quality measured by `setgan evaluate`).",
+            DefaultValueFactory = _ => "float32",
+        };
         var wait = new Option<bool>("--wait") { Description = "Follow the job until it ends, then print its package's SHA-256 (for `setgan fleet deploy`)." };
         var command = new Command("train",
             "Submit a training job to the fleet service: a trainer (in the service, or a `setgan fleet worker`) trains it, and its signed " +
             "package enters the model store by itself, ready to deploy.")
         {
-            image, preset, mode, iterations, maxSize, seed, wait, data, service, token,
+            image, preset, mode, iterations, maxSize, seed, precision, wait, data, service, token,
         };
         command.SetAction((parse, cancel) => FleetCommands.WithClient(parse, data, service, token, async client =>
         {
             string path = parse.GetValue(image)!;
             if (!File.Exists(path)) throw new FileNotFoundException($"no image at {path}");
             var request = new TrainingRequest(Path.GetFileName(path), parse.GetValue(preset)!, parse.GetValue(mode)!, parse.GetValue(iterations),
-                parse.GetValue(maxSize), parse.GetValue(seed));
+                parse.GetValue(maxSize), parse.GetValue(seed), parse.GetValue(precision)!);
             var job = await client.SubmitJobAsync(request, await File.ReadAllBytesAsync(path, cancel), cancel);
-            System.Console.WriteLine($"job {job.Id} queued: {job.Image} ({job.Preset}, {job.Mode})");
+            System.Console.WriteLine($"job {job.Id} queued: {job.Image} ({job.Preset}, {job.Mode}, {job.Precision})");
             if (!parse.GetValue(wait))
             {
                 System.Console.WriteLine("follow it with `setgan fleet jobs`; its package enters the model store when it succeeds");

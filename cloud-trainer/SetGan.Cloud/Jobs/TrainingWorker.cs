@@ -1,4 +1,5 @@
 using SetGan.Cloud.Commands;
+using SetGan.Core.Packaging;
 using SetGan.Fleet.Jobs;
 using SetGan.Trainer.Checkpoints;
 using SetGan.Trainer.Training;
@@ -87,12 +88,12 @@ public sealed class TrainingWorker(ITrainingJobQueue queue, string privateKeyPem
         bool lost = false;
         try
         {
-            log.Information("Job {Job}: training {Image} (preset {Preset}, mode {Mode}, attempt {Attempt}) in {Folder}",
-                job.Id, job.Request.ImageName, job.Request.Preset, job.Request.Mode, job.Attempts, work);
+            log.Information("Job {Job}: training {Image} (preset {Preset}, mode {Mode}, {Precision} package, attempt {Attempt}) in {Folder}",
+                job.Id, job.Request.ImageName, job.Request.Preset, job.Request.Mode, job.Request.Precision, job.Attempts, work);
             var settings = SettingsFor(job.Request);
             var model = await TrainingRun.RunAsync(job.Request.ImageName, lease.Image, settings, Path.Combine(work, "model"), force: true, training.Token, watcher: progress);
             string package = Path.Combine(work, "package");
-            PackageExporter.Export(model.Path, package, privateKeyPem, force: true);
+            PackageExporter.Export(model.Path, package, privateKeyPem, force: true, Enum.Parse<ModelPrecision>(job.Request.Precision, ignoreCase: true));
             lost = await StopAsync(renewal, renewing);
             if (!lost) await HandBackAsync(lease, package);
         }

@@ -20,6 +20,7 @@ public sealed partial class FleetClient
         if (request.Iterations is { } n) form.Add(new StringContent(n.ToString(CultureInfo.InvariantCulture)), "iterations");
         if (request.MaxSize is { } px) form.Add(new StringContent(px.ToString(CultureInfo.InvariantCulture)), "maxSize");
         form.Add(new StringContent(request.Seed.ToString(CultureInfo.InvariantCulture)), "seed");
+        form.Add(new StringContent(request.Precision), "precision");
         return SendAsync<JobView>(HttpMethod.Post, "api/jobs", form, ct);
     }
 

@@ -225,7 +225,7 @@ async function refreshPackages() {
 async function refreshJobs() {
   try {
     const rows = (await api("/jobs")).reverse().map(j => {
-      const settings = `${j.preset}, ${j.mode}` + (j.iterations ? `, ${j.iterations} it.` : "") + (j.maxSize ? `, ${j.maxSize} px` : "");
+      const settings = `${j.preset}, ${j.mode}` + (j.precision === "int8" ? ", int8" : "") + (j.iterations ? `, ${j.iterations} it.` : "") + (j.maxSize ? `, ${j.maxSize} px` : "");
       const row = el("tr", { "data-job": j.id, class: "job " + j.state },
         el("td", { class: "id" }, j.id), el("td", { class: "image" }, j.image), el("td", { class: "settings" }, settings),
         el("td", { class: "state" }, j.state), el("td", { class: "worker" }, j.worker || "–"), el("td", { class: "progress" }, j.progress || "–"),

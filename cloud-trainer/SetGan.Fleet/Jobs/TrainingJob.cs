@@ -5,9 +5,11 @@ namespace SetGan.Fleet.Jobs;
 
 /// <summary>
 /// What to train: the image's file name (its extension says PNG or JPEG) and the settings of
-/// `setgan train` a job may choose. Null iterations or size keep the preset's.
+/// `setgan train` a job may choose, and the precision of the package it hands back (`setgan export --precision`).
+/// Null iterations or size keep the preset's. Jobs stored before precision existed read as float32.
 /// </summary>
-public sealed record TrainingRequest(string ImageName, string Preset = "quick", string Mode = "parallel", int? Iterations = null, int? MaxSize = null, int Seed = 0)
+public sealed record TrainingRequest(string ImageName, string Preset = "quick", string Mode = "parallel", int? Iterations = null, int? MaxSize = null, int Seed = 0,
+    string Precision = "float32")
 {
     private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg"];
 
@@ -24,6 +26,7 @@ public sealed record TrainingRequest(string ImageName, string Preset = "quick", 
         if (Mode is not ("sequential" or "parallel")) throw new ArgumentException($"unknown mode '{Mode}'; a job trains sequential or parallel");
         if (Iterations is < 1) throw new ArgumentException("iterations must be at least 1");
         if (MaxSize is < 25 or > 4096) throw new ArgumentException("max size must be between 25 and 4096 pixels");
+        if (Precision is not ("float32" or "int8")) throw new ArgumentException($"unknown precision '{Precision}'; use float32 or int8");
     }
 
     /// <summary>The stored image's file name: image plus the request's extension.</summary>

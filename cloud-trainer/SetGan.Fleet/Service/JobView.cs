@@ -9,11 +9,11 @@ namespace SetGan.Fleet.Service;
 /// </summary>
 public sealed record JobView(string Id, string Image, string Preset, string Mode, int? Iterations, int? MaxSize, int Seed, string State,
     DateTimeOffset Submitted, string? Worker, DateTimeOffset? Started, DateTimeOffset? Finished, string? Progress, int Attempts,
-    string? Package, string? Error)
+    string? Package, string? Error, string Precision = "float32")
 {
     public static JobView Of(TrainingJob job, HarvestRecord? harvest) => new(job.Id, job.Request.ImageName, job.Request.Preset, job.Request.Mode,
         job.Request.Iterations, job.Request.MaxSize, job.Request.Seed, job.State.ToString().ToLowerInvariant(), job.Submitted, job.Worker,
-        job.Started, job.Finished, job.Progress, job.Attempts, harvest?.Package, job.Error ?? harvest?.Error);
+        job.Started, job.Finished, job.Progress, job.Attempts, harvest?.Package, job.Error ?? harvest?.Error, job.Request.Precision);
 
     /// <summary>Nothing more will happen to it: failed, its package refused, or its package in the model store.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

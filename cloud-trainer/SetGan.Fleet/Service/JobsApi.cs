@@ -31,7 +31,7 @@ public static class JobsApi
         {
             var (name, image, field) = await ReadAsync(http, ct);
             var request = new TrainingRequest(name, field("preset") ?? "quick", field("mode") ?? "parallel",
-                Int(field, "iterations"), Int(field, "maxSize"), Int(field, "seed") ?? 0);
+                Int(field, "iterations"), Int(field, "maxSize"), Int(field, "seed") ?? 0, field("precision") ?? "float32");
             request.Validate(image);
             CheckHeader(request.ImageName, image);
             var job = await service.Jobs.SubmitAsync(request, image, ct);

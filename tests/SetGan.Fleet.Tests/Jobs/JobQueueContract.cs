@@ -38,13 +38,15 @@ public abstract class JobQueueContract : IAsyncDisposable
     {
         var queue = await OpenAsync();
         var first = await queue.SubmitAsync(new TrainingRequest("birds.png", Iterations: 5, MaxSize: 64, Seed: 7), Image, Ct);
-        var second = await queue.SubmitAsync(new TrainingRequest("balloons.jpg", Preset: "paper", Mode: "sequential"), Image, Ct);
+        var second = await queue.SubmitAsync(new TrainingRequest("balloons.jpg", Preset: "paper", Mode: "sequential", Precision: "int8"), Image, Ct);
 
         (await queue.ListAsync(Ct)).Select(j => j.Id).ShouldBe([first.Id, second.Id]);
         var read = (await queue.GetAsync(first.Id, Ct))!;
         read.State.ShouldBe(JobState.Queued);
         read.Request.ShouldBe(new TrainingRequest("birds.png", Iterations: 5, MaxSize: 64, Seed: 7));
         read.Attempts.ShouldBe(0);
+        read.Request.Precision.ShouldBe("float32");
+        (await queue.GetAsync(second.Id, Ct))!.Request.Precision.ShouldBe("int8");
         (await queue.GetAsync("20200101-000000-00000000", Ct)).ShouldBeNull();
     }
 
@@ -57,6 +59,7 @@ public abstract class JobQueueContract : IAsyncDisposable
         (await Should.ThrowAsync<ArgumentException>(() => queue.SubmitAsync(new TrainingRequest("x.png", Preset: "huge"), Image, Ct))).Message.ShouldContain("preset 'huge'");
         (await Should.ThrowAsync<ArgumentException>(() => queue.SubmitAsync(new TrainingRequest("x.png", Iterations: 0), Image, Ct))).Message.ShouldContain("iterations");
         (await Should.ThrowAsync<ArgumentException>(() => queue.SubmitAsync(new TrainingRequest("x.png"), [], Ct))).Message.ShouldContain("empty");
+        (await Should.ThrowAsync<ArgumentException>(() => queue.SubmitAsync(new TrainingRequest("x.png", Precision: "fp16"), Image, Ct))).Message.ShouldContain("precision 'fp16'");
         (await queue.ListAsync(Ct)).ShouldBeEmpty();
     }
 
