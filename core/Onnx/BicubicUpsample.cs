@@ -21,6 +21,10 @@ public static class BicubicUpsample
     private const float A = -0.75f;
     private const string P = "bicubic_";
 
+    // The cubic convolution kernel at distance s, highest power first (PyTorch's cubic_convolution1 and 2):
+    // (a + 2)s^3 - (a + 3)s^2 + 1 for s <= 1, and a s^3 - 5a s^2 + 8a s - 4a for 1 < s < 2 (0 at 2).
+    private static readonly (string Name, float[] Coefficients)[] Kernel = [("near", [A + 2, -(A + 3), 0, 1]), ("far", [A, -5 * A, 8 * A, -4 * A])];
+
     /// <summary>Adds the nodes that write <paramref name="output"/>: <paramref name="input"/> resampled to
     /// dimensions 2 and 3 of <paramref name="targetShape"/> (an int64 shape tensor of rank 4).</summary>
     public static void Add(GraphProto graph, string input, string targetShape, string output)
@@ -34,13 +38,8 @@ public static class BicubicUpsample
         graph.Initializer.Add(Int64s(P + "axis0", [0]));
         graph.Initializer.Add(Int64s(P + "axis1", [1]));
         graph.Initializer.Add(Int64s(P + "axis2", [2]));
-        // near: (a + 2)s^3 - (a + 3)s^2 + 1 for s <= 1; far: a s^3 - 5a s^2 + 8a s - 4a for 1 < s < 2 (0 at 2).
-        graph.Initializer.Add(Scalar(P + "near3", A + 2));
-        graph.Initializer.Add(Scalar(P + "near2", A + 3));
-        graph.Initializer.Add(Scalar(P + "far3", A));
-        graph.Initializer.Add(Scalar(P + "far2", -5 * A));
-        graph.Initializer.Add(Scalar(P + "far1", 8 * A));
-        graph.Initializer.Add(Scalar(P + "far0", -4 * A));
+        foreach (var (name, coefficients) in Kernel)
+            for (int i = 0; i < coefficients.Length; i++) graph.Initializer.Add(Scalar($"{P}{name}_c{i}", coefficients[i]));
 
         graph.Node.Add(Node("Shape", [input], [P + "in_shape"]));
         string Dim(string shape, string dim, string name)
@@ -73,20 +72,19 @@ public static class BicubicUpsample
         Op("Unsqueeze", "t_col", p + "t", P + "axis1");
         Op("Sub", "d", p + "t_col", P + "taps");                     // [out x 4]: t - tap
         Op("Abs", "s", p + "d");
-        Op("Mul", "s2", p + "s", p + "s");
-        Op("Mul", "s3", p + "s2", p + "s");
-        Op("Mul", "n3", p + "s3", P + "near3");
-        Op("Mul", "n2", p + "s2", P + "near2");
-        Op("Sub", "n32", p + "n3", p + "n2");
-        Op("Add", "near", p + "n32", P + "one");
-        Op("Mul", "f3", p + "s3", P + "far3");
-        Op("Mul", "f2", p + "s2", P + "far2");
-        Op("Mul", "f1", p + "s", P + "far1");
-        Op("Add", "f32", p + "f3", p + "f2");
-        Op("Add", "f321", p + "f32", p + "f1");
-        Op("Add", "far", p + "f321", P + "far0");
+        // Both pieces of the kernel in Horner's form: c0, then (previous * s + ci) for each further coefficient.
+        foreach (var (name, coefficients) in Kernel)
+        {
+            string value = $"{P}{name}_c0";
+            for (int i = 1; i < coefficients.Length; i++)
+            {
+                Op("Mul", $"{name}_times_s{i}", value, p + "s");
+                Op("Add", $"{name}{i}", p + $"{name}_times_s{i}", $"{P}{name}_c{i}");
+                value = p + $"{name}{i}";
+            }
+        }
         Op("LessOrEqual", "is_near", p + "s", P + "one");
-        Op("Where", "w", p + "is_near", p + "near", p + "far");       // [out x 4] tap weights
+        Op("Where", "w", p + "is_near", p + "near3", p + "far3");     // [out x 4] tap weights
         Op("Unsqueeze", "x0_col", p + "x0", P + "axis1");
         Op("Add", "tap0", p + "x0_col", P + "taps");
         Op("Sub", "last", p + "in", P + "one");

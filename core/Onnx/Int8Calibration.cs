@@ -52,7 +52,8 @@ public static class Int8Calibration
         try
         {
             string[] outputs = [GeneratorOnnx.Output, .. taps];
-            using var results = session.Run(new RunOptions(), GeneratorOnnx.Inputs(previous is null ? 0 : 1), inputs, outputs);
+            using var runOptions = new RunOptions();
+            using var results = session.Run(runOptions, GeneratorOnnx.Inputs(previous is null ? 0 : 1), inputs, outputs);
             for (int i = 0; i < taps.Length; i++) ranges[taps[i]] = ranges[taps[i]].Including(results[i + 1].GetTensorDataAsSpan<float>());
             return results[0].GetTensorDataAsSpan<float>().ToArray();
         }
