@@ -27,6 +27,7 @@ public sealed record PackageManifest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Precision { get; init; }
 
+    [JsonIgnore] // derived from Precision; written, it would be a field that older agents refuse
     public ModelPrecision ModelPrecision => Precision == PrecisionName(ModelPrecision.Int8) ? ModelPrecision.Int8 : ModelPrecision.Float32;
 
     /// <summary>Quality per truncation k (index k), when it has been measured; null until then.</summary>

@@ -35,7 +35,7 @@ public sealed partial class FleetTrainTests : IDisposable
             var jobs = await SetGanProcess.RunAsync("fleet", "jobs", "--data", data);
 
             train.ExitCode.ShouldBe(0, train.Stderr);
-            train.Stdout.ShouldContain("queued: tiny.png (quick, parallel)");
+            train.Stdout.ShouldContain("queued: tiny.png (quick, parallel, float32)");
             train.Stdout.ShouldContain("running on ");
             string sha = PackageLine().Match(train.Stdout).Groups["sha"].Value;
             sha.Length.ShouldBe(64, train.Stdout);
