@@ -37,7 +37,7 @@ public static class Int8Quantization
 {
     /// <summary>The convs quantized: every block but the head (block0); "tail" is not a block.</summary>
     /// <remarks>
-    /// Measured on the quick pyramid (16 samples, docs/benchmarks.md): body only, SSIM -0.9 % and SWD within noise;
+    /// Measured on the quick pyramid (16 samples, docs/benchmarks.md): body only, SSIM -1.0 % and SWD +0.5 %;
     /// with the head too (its input is noise plus image, a wide range for 256 levels) SSIM -1.4 % and SWD +1.4 % for
     /// about 11 % less time; with the tail too, SSIM -1.8 % and SWD +2.0 %.
     /// </remarks>

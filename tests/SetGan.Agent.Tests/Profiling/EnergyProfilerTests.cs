@@ -65,6 +65,20 @@ public sealed class EnergyProfilerTests : IDisposable
         profile.Truncations.Count.ShouldBe(package.FinestScale + 1);
     }
 
+    [Fact]
+    public void Two_windows_lost_in_a_row_are_still_measured_a_third_time()
+    {
+        var (path, _, publicKey) = TestPackages.WriteSigned(dir);
+        using var package = PyramidPackage.Load(path, publicKey);
+        // Silent through the whole first 0.1 s idle window and most of the second.
+        using var sampler = new PowerSampler(new ConstantSensor(3.0) { DeadUntil = DateTimeOffset.UtcNow.AddSeconds(0.18) }, 500, Serilog.Core.Logger.None);
+        sampler.Start();
+
+        var profile = new EnergyProfiler(sampler, Serilog.Core.Logger.None).Profile(package, "pi-test", Fast, TestContext.Current.CancellationToken);
+
+        profile.IdleWatts.ShouldBe(3.0, 1e-9);
+    }
+
     private sealed class ConstantSensor(double watts) : IPowerSensor
     {
         public bool Dead { get; init; }
