@@ -37,8 +37,7 @@ public static class InferenceBenchmark
             onnx.Add(new OnnxGenerator(model, n, threads));
         }
         // `setgan export --precision int8`: the same graphs, body convs quantized with ranges from 8 random samples.
-        var ranges = Int8Calibration.Measure(models, sizes, zOpt: null, samples: 8, seed: 0);
-        var int8Models = models.Select((m, n) => GeneratorOnnx.ToBytes(Int8Quantization.Quantize(m, ranges[n]))).ToList();
+        var int8Models = Int8Calibration.Quantize(models, sizes, zOpt: null).Select(GeneratorOnnx.ToBytes).ToList();
         var int8 = int8Models.Select((m, n) => new OnnxGenerator(m, n, threads)).ToList();
         var rows = new List<Row>();
         var random = new Random(1);

@@ -73,6 +73,7 @@ public static class BicubicUpsample
         Op("Sub", "d", p + "t_col", P + "taps");                     // [out x 4]: t - tap
         Op("Abs", "s", p + "d");
         // Both pieces of the kernel in Horner's form: c0, then (previous * s + ci) for each further coefficient.
+        var piece = new Dictionary<string, string>();
         foreach (var (name, coefficients) in Kernel)
         {
             string value = $"{P}{name}_c0";
@@ -82,9 +83,10 @@ public static class BicubicUpsample
                 Op("Add", $"{name}{i}", p + $"{name}_times_s{i}", $"{P}{name}_c{i}");
                 value = p + $"{name}{i}";
             }
+            piece[name] = value;
         }
         Op("LessOrEqual", "is_near", p + "s", P + "one");
-        Op("Where", "w", p + "is_near", p + "near3", p + "far3");     // [out x 4] tap weights
+        Op("Where", "w", p + "is_near", piece["near"], piece["far"]);  // [out x 4] tap weights
         Op("Unsqueeze", "x0_col", p + "x0", P + "axis1");
         Op("Add", "tap0", p + "x0_col", P + "taps");
         Op("Sub", "last", p + "in", P + "one");

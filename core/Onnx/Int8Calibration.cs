@@ -12,6 +12,16 @@ namespace SetGan.Core.Onnx;
 /// </summary>
 public static class Int8Calibration
 {
+    /// <summary>Random samples a calibration runs (plus the reconstruction): ranges settle well before 8 at these sizes.</summary>
+    public const int Samples = 8;
+
+    /// <summary>G_0..G_N calibrated on the float pyramid's own samples and quantized: what an int8 package holds.</summary>
+    public static List<ModelProto> Quantize(IReadOnlyList<ModelProto> models, IReadOnlyList<ScaleSize> sizes, float[]? zOpt)
+    {
+        var ranges = Measure(models, sizes, zOpt, Samples, seed: 0);
+        return models.Select((m, n) => Int8Quantization.Quantize(m, ranges[n])).ToList();
+    }
+
     /// <param name="models">G_0..G_N as exported (float).</param>
     /// <param name="zOpt">Scale 0's reconstruction noise (one channel), or null to calibrate on random samples only.</param>
     public static IReadOnlyList<Dictionary<string, ActivationRange>> Measure(IReadOnlyList<ModelProto> models, IReadOnlyList<ScaleSize> sizes,

@@ -19,9 +19,6 @@ public static class PackageWriter
 
     public static string GeneratorFile(int scale) => $"G{scale}.onnx";
 
-    /// <summary>Random samples the int8 calibration runs (plus the reconstruction): ranges settle well before 8 at these sizes.</summary>
-    public const int CalibrationSamples = 8;
-
     /// <summary>Builds the package in OUT.tmp and renames it to OUT, so a half-written package never looks whole; returns its manifest.</summary>
     /// <param name="precision">Int8 rewrites every generator's body convs as calibrated QDQ (<see cref="Int8Quantization"/>):
     /// faster and smaller, no longer the trainer's exact function, so its quality must be measured as the package's own.</param>
@@ -34,11 +31,7 @@ public static class PackageWriter
         Directory.CreateDirectory(temp);
 
         var models = generators.Select(g => GeneratorOnnx.Build(g.Weights)).ToList();
-        if (precision == ModelPrecision.Int8)
-        {
-            var ranges = Int8Calibration.Measure(models, generators.Select(g => g.Size).ToList(), source.ZOpt.Values, CalibrationSamples, seed: 0);
-            models = models.Select((m, n) => Int8Quantization.Quantize(m, ranges[n])).ToList();
-        }
+        if (precision == ModelPrecision.Int8) models = Int8Calibration.Quantize(models, generators.Select(g => g.Size).ToList(), source.ZOpt.Values);
         var scales = new List<PackageScale>();
         foreach (var (g, model) in generators.Zip(models))
         {

@@ -50,31 +50,31 @@ public sealed class EnergyProfilerTests : IDisposable
             .Message.ShouldContain("cannot profile idle");
     }
 
-    [Fact]
-    public void A_window_lost_to_a_sensor_hiccup_is_measured_again()
+    /// <summary>Profiles with a sensor that gives no readings for its first <paramref name="seconds"/>, as a starved sensing thread on a busy board does.</summary>
+    private (EnergyProfile Profile, int Truncations) ProfileWithSensorSilentFor(double seconds)
     {
         var (path, _, publicKey) = TestPackages.WriteSigned(dir);
         using var package = PyramidPackage.Load(path, publicKey);
-        // Silent for most of the first 0.1 s idle window, as a starved sensing thread on a busy board is.
-        using var sampler = new PowerSampler(new ConstantSensor(3.0) { DeadUntil = DateTimeOffset.UtcNow.AddSeconds(0.08) }, 500, Serilog.Core.Logger.None);
+        using var sampler = new PowerSampler(new ConstantSensor(3.0) { DeadUntil = DateTimeOffset.UtcNow.AddSeconds(seconds) }, 500, Serilog.Core.Logger.None);
         sampler.Start();
+        return (new EnergyProfiler(sampler, Serilog.Core.Logger.None).Profile(package, "pi-test", Fast, TestContext.Current.CancellationToken), package.FinestScale + 1);
+    }
 
-        var profile = new EnergyProfiler(sampler, Serilog.Core.Logger.None).Profile(package, "pi-test", Fast, TestContext.Current.CancellationToken);
+    [Fact]
+    public void A_window_lost_to_a_sensor_hiccup_is_measured_again()
+    {
+        // Silent for most of the first 0.1 s idle window.
+        var (profile, truncations) = ProfileWithSensorSilentFor(0.08);
 
         profile.IdleWatts.ShouldBe(3.0, 1e-9);
-        profile.Truncations.Count.ShouldBe(package.FinestScale + 1);
+        profile.Truncations.Count.ShouldBe(truncations);
     }
 
     [Fact]
     public void Two_windows_lost_in_a_row_are_still_measured_a_third_time()
     {
-        var (path, _, publicKey) = TestPackages.WriteSigned(dir);
-        using var package = PyramidPackage.Load(path, publicKey);
         // Silent through the whole first 0.1 s idle window and most of the second.
-        using var sampler = new PowerSampler(new ConstantSensor(3.0) { DeadUntil = DateTimeOffset.UtcNow.AddSeconds(0.18) }, 500, Serilog.Core.Logger.None);
-        sampler.Start();
-
-        var profile = new EnergyProfiler(sampler, Serilog.Core.Logger.None).Profile(package, "pi-test", Fast, TestContext.Current.CancellationToken);
+        var (profile, _) = ProfileWithSensorSilentFor(0.18);
 
         profile.IdleWatts.ShouldBe(3.0, 1e-9);
     }
