@@ -4,10 +4,7 @@ using SetGan.Core.Imaging;
 using SetGan.Core.Pyramid;
 using static TorchSharp.torch;
 
-// setgan-bench training [--sizes 128,250] [--iterations N] [--warmup N] [--rounds N] [--threads N] [--image PATH] [--json PATH] [--no-peer]
-// Prints seconds per iteration per scale, the conv GFLOP/s achieved, its ratio to this machine's
-// matmul rate measured in the same run, and the speed ratio to the same SinGAN iteration in PyTorch
-// (bench/singan_peer.py) measured in the same run when Debian's python3-torch is installed.
+// setgan-bench: the benchmarks of docs/benchmarks.md, one subcommand each (--help lists them).
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Usage(Console.Out);
@@ -28,41 +25,7 @@ set_num_threads(options.Threads);
 var image = ImageFile.Load(options.Image);
 if (options.Command == "inference") return InferenceMain(options, image);
 if (options.Command == "modes") return ModesMain.Run(options, image);
-Console.WriteLine($"libtorch threads: {get_num_threads()}, cores: {Environment.ProcessorCount}, image: {options.Image} ({image})");
-string? peerProblem = options.Peer ? SinGanPeer.Unavailable() : "disabled by --no-peer";
-Console.WriteLine(peerProblem is null ? $"peer: PyTorch {SinGanPeer.Version()} running bench/singan_peer.py" : $"peer: not measured ({peerProblem})");
-double before = TrainingBenchmark.MatmulGFlops();
-Console.WriteLine($"matmul 1024x1024 float32: {before:F1} GFLOP/s");
-
-var rows = new List<TrainingBenchmark.ScaleRow>();
-foreach (int size in options.Sizes)
-{
-    var geometry = PyramidGeometry.ForImage(image.Width, image.Height, size);
-    using var peer = peerProblem is null ? SinGanPeer.Start(geometry.Sizes, options.Threads) : null;
-    Console.WriteLine();
-    Console.WriteLine($"max size {size}: {options.Rounds} alternating rounds per scale of {options.Warmup} warm-up + {options.Iterations} timed iterations (median of the timed)");
-    Console.WriteLine($"{"scale",5} {"size",9} {"nfc",4} {"s/iter",8} {"GFLOP/it",9} {"GFLOP/s",8} {"vs mm",6} {"peer s/it",9} {"speedup",8} {"ref s/it",9}");
-    rows.AddRange(TrainingBenchmark.Run(image, size, options.Iterations, options.Warmup, options.Rounds, peer, r =>
-        Console.WriteLine($"{r.Scale,5} {r.Size,9} {r.Nfc,4} {r.SecondsPerIteration,8:F3} {r.GFlopPerIteration,9:F2} {r.GFlops,8:F1} {r.GFlops / before,6:P0} " +
-                          $"{Format(r.PeerSecondsPerIteration, "F3"),9} {Format(r.PeerSecondsPerIteration / r.SecondsPerIteration, "F2", "x"),8} {Format(r.ReferenceSecondsPerIteration, "F3"),9}")));
-    var mine = rows.Where(r => r.MaxSize == size).ToList();
-    double total = mine.Sum(r => r.SecondsPerIteration);
-    double flopRate = mine.Sum(r => r.GFlopPerIteration) / total;
-    string Total(Func<TrainingBenchmark.ScaleRow, double?> pick, string name) =>
-        mine.All(r => pick(r) is not null) ? $"; {name} {mine.Sum(r => pick(r)!.Value):F2} s -> {mine.Sum(r => pick(r)!.Value) / total:F2}x" : "";
-    Console.WriteLine($"total {total:F2} s per iteration over all scales; conv {flopRate:F1} GFLOP/s = {flopRate / before:P0} of matmul" +
-                      Total(r => r.PeerSecondsPerIteration, "PyTorch peer") + Total(r => r.ReferenceSecondsPerIteration, "SinGAN reference"));
-}
-double after = TrainingBenchmark.MatmulGFlops();
-Console.WriteLine();
-Console.WriteLine($"matmul again at the end: {after:F1} GFLOP/s (drift {after / before - 1:P0})");
-if (options.Json is { } json)
-{
-    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
-    File.WriteAllText(json, JsonSerializer.Serialize(new { matmulGFlops = new[] { before, after }, threads = get_num_threads(), peer = peerProblem ?? SinGanPeer.Version(), rows }, new JsonSerializerOptions { WriteIndented = true }));
-    Console.WriteLine($"wrote {json}");
-}
-return 0;
+return TrainingMain.Run(options, image);
 
 static int InferenceMain(Args options, RgbImage image)
 {
@@ -89,7 +52,7 @@ static int InferenceMain(Args options, RgbImage image)
 
 static void Usage(TextWriter writer)
 {
-    writer.WriteLine("usage: setgan-bench training [--sizes 128,250] [--iterations 2] [--warmup 1] [--rounds 2] [--threads 2] [--image samples/balloons.png] [--json bench/results/training.json] [--no-peer]");
+    writer.WriteLine("usage: setgan-bench training [--sizes 128,250] [--iterations 2] [--warmup 1] [--rounds 2] [--threads 2] [--image samples/balloons.png] [--json bench/results/training.json] [--no-peer] [--no-bf16]");
     writer.WriteLine("       setgan-bench inference [--sizes 250] [--repeats 20] [--threads 2] [--image samples/balloons.png] [--json bench/results/inference.json]");
     writer.WriteLine("       setgan-bench modes [--sizes 128] [--iterations 100] [--threads 2] [--samples 4] [--variants sequential,parallel,...] [--image samples/balloons.png] [--json bench/results/modes.json]");
     writer.WriteLine("       setgan-bench agent [--sizes 250] [--rounds 2] [--json bench/results/agent.json]   (the real agent: start-up, memory, samples/s, sensing cost)");
@@ -98,13 +61,11 @@ static void Usage(TextWriter writer)
     writer.WriteLine("       setgan-bench modes --project 250 [--iterations 1] [--threads 2]   (projects the paper preset's wall-clock from per-scale costs)");
 }
 
-static string Format(double? value, string format, string suffix = "") => value is { } v ? v.ToString(format) + suffix : "-";
-
 internal sealed record Args(string Command, int[] Sizes, int Iterations, int Warmup, int Rounds, int Threads, string Image, string? Json, bool Peer, int Repeats, int Samples, int? ProjectSize,
-    string[]? Variants = null)
+    string[]? Variants = null, bool Bf16 = true)
 {
     private static readonly string[] Options = ["--sizes", "--iterations", "--warmup", "--rounds", "--threads", "--image", "--json", "--no-json",
-        "--no-peer", "--repeats", "--samples", "--project", "--variants", "--devices", "--seconds", "--panels", "--connect-batch", "--images"];
+        "--no-peer", "--no-bf16", "--repeats", "--samples", "--project", "--variants", "--devices", "--seconds", "--panels", "--connect-batch", "--images"];
 
     /// <summary>The first option this tool does not know, so a typo is an error rather than a silently ignored flag.</summary>
     public static string? Unknown(string[] args) => args.Skip(1).FirstOrDefault(a => a.StartsWith('-') && !Options.Contains(a));
@@ -117,6 +78,7 @@ internal sealed record Args(string Command, int[] Sizes, int Iterations, int War
             Value("--image", "samples/balloons.png"), args.Contains("--no-json") ? null : Value("--json", $"bench/results/{args.FirstOrDefault()}.json"),
             !args.Contains("--no-peer"), int.Parse(Value("--repeats", "20")), int.Parse(Value("--samples", "4")),
             args.Contains("--project") ? int.Parse(Value("--project", "250")) : null,
-            args.Contains("--variants") ? Value("--variants", "").Split(',', StringSplitOptions.RemoveEmptyEntries) : null);
+            args.Contains("--variants") ? Value("--variants", "").Split(',', StringSplitOptions.RemoveEmptyEntries) : null,
+            !args.Contains("--no-bf16"));
     }
 }

@@ -35,6 +35,33 @@ public sealed class TrainAndSampleTests : IDisposable
         Directory.Exists(model + ".partial").ShouldBeFalse();
     }
 
+    [Theory]
+    [InlineData("bf16", "\"compute\": \"bf16\"")]
+    [InlineData("float32", "\"compute\": \"float32\"")]
+    public async Task Train_records_the_compute_precision_it_was_asked_for_in_the_model_and_the_log(string compute, string recorded)
+    {
+        string input = SetGanProcess.WriteTinyBalloons(dir);
+        string model = Path.Combine(dir, "model");
+
+        var result = await SetGanProcess.RunAsync("train", input, "--iterations", "2", "--max-size", "48", "--compute", compute, "--out", model);
+
+        result.ExitCode.ShouldBe(0, result.Stderr);
+        File.ReadAllText(Path.Combine(model, "model.json")).ShouldContain(recorded);
+        File.ReadAllText(Path.Combine(model, "logs", "train.json")).ShouldContain($"\"Compute\":\"{compute}\"");
+        (await SetGanProcess.RunAsync("sample", model, "--count", "1", "--out", Path.Combine(dir, "s"))).ExitCode.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task An_unknown_compute_precision_is_refused_with_the_valid_ones()
+    {
+        var result = await SetGanProcess.RunAsync("train", SetGanProcess.WriteTinyBalloons(dir), "--compute", "fp16", "--out", Path.Combine(dir, "m"));
+
+        result.ExitCode.ShouldNotBe(0);
+        (result.Stderr + result.Stdout).ShouldContain("fp16");
+        (result.Stderr + result.Stdout).ShouldContain("bf16");
+        Directory.Exists(Path.Combine(dir, "m")).ShouldBeFalse();
+    }
+
     [Fact]
     public async Task Sample_writes_pngs_at_the_chosen_truncation_and_size_and_a_contact_sheet()
     {

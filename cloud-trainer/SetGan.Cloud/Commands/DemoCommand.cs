@@ -49,7 +49,11 @@ public static class DemoCommand
         {
             string root = parse.GetValue(output)!, modelPath = Path.Combine(root, "model");
             FleetCommands.WideWhenPiped();
-            var settings = TrainingSettings.Quick with { Mode = Enum.Parse<TrainingMode>(parse.GetValue(mode)!, ignoreCase: true) };
+            var settings = TrainingSettings.Quick with
+            {
+                Mode = Enum.Parse<TrainingMode>(parse.GetValue(mode)!, ignoreCase: true),
+                Compute = ComputePrecisions.Auto(TrainingSettings.Quick.Device),
+            };
             if (parse.GetValue(iterations) is { } n) settings = settings with { Iterations = n };
 
             ModelDirectory model;

@@ -21,8 +21,8 @@ public static class TrainingRun
 
         using (var log = RunLog.Create(Path.Combine(dir.Path, "logs", "train.json")))
         {
-            log.Information("Training {Image} ({Width}x{Height}) with preset {Preset}, mode {Mode}: {Scales} scales {Sizes}, {Iterations} iterations each, into {Output}",
-                imageName, source.Width, source.Height, settings.Preset, settings.Mode, geometry.ScaleCount, string.Join(" ", geometry.Sizes), settings.Iterations, output);
+            log.Information("Training {Image} ({Width}x{Height}) with preset {Preset}, mode {Mode}, compute {Compute}: {Scales} scales {Sizes}, {Iterations} iterations each, into {Output}",
+                imageName, source.Width, source.Height, settings.Preset, settings.Mode, settings.Compute.Name(), geometry.ScaleCount, string.Join(" ", geometry.Sizes), settings.Iterations, output);
             if (settings.EarlyStop is { } es) log.Information("Early stop on: {EarlyStop}", es);
             var publisher = publish is { } p
                 ? new ProgressivePublisher(p.Folder, p.PrivateKey, e => log.Information("Published k = {K} as package version {Version} after {Seconds:F1} s: {Package}", e.K, e.Version, e.SecondsSinceStart, e.Package))

@@ -68,10 +68,11 @@ public sealed class TrainingWorker(ITrainingJobQueue queue, string privateKeyPem
         return await queue.GetAsync(lease.Job.Id, CancellationToken.None) ?? lease.Job;
     }
 
-    /// <summary>The settings of `setgan train` that the request names.</summary>
+    /// <summary>The settings of `setgan train` that the request names; the compute precision is this server's (auto).</summary>
     public static TrainingSettings SettingsFor(TrainingRequest request)
     {
-        var settings = TrainingSettings.FromPreset(request.Preset) with { Seed = request.Seed, Mode = Enum.Parse<TrainingMode>(request.Mode, ignoreCase: true) };
+        var preset = TrainingSettings.FromPreset(request.Preset);
+        var settings = preset with { Seed = request.Seed, Mode = Enum.Parse<TrainingMode>(request.Mode, ignoreCase: true), Compute = ComputePrecisions.Auto(preset.Device) };
         if (request.Iterations is { } n) settings = settings with { Iterations = n };
         if (request.MaxSize is { } px) settings = settings with { MaxSize = px };
         return settings;

@@ -17,6 +17,9 @@ public sealed record ModelRecord
     public required string SettingsFingerprint { get; init; }
     public required int Iterations { get; init; }
     public required long Seed { get; init; }
+
+    /// <summary>What the layers computed in during training: float32 or bf16; null in models from before it was recorded, which were float32.</summary>
+    public string? Compute { get; init; }
     public required double ScaleFactor { get; init; }
     public required double Scale1 { get; init; }
     public required List<ScaleSize> Sizes { get; init; }

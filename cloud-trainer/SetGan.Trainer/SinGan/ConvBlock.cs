@@ -23,4 +23,19 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     public BatchNorm2d Norm => norm;
 
     public override Tensor forward(Tensor x) => LeakyRelu.forward(norm.forward(conv.forward(x)));
+
+    /// <summary>
+    /// The same block computed in <paramref name="compute"/>: the conv's weights are cast on the way in, so their
+    /// gradients come back in the weights' own dtype; BatchNorm keeps float32 parameters and running statistics
+    /// (libtorch's mixed-type BatchNorm), so exported models fold the same statistics as in float32 training.
+    /// </summary>
+    public Tensor Forward(Tensor x, ScalarType compute)
+    {
+        if (compute == conv.weight!.dtype) return forward(x);
+        using var w = conv.weight!.to(compute);
+        using var b = conv.bias!.to(compute);
+        using var y = nn.functional.conv2d(x, w, b);
+        using var n = nn.functional.batch_norm(y, norm.running_mean, norm.running_var, norm.weight, norm.bias, norm.training, norm.momentum ?? 0.1, norm.eps);
+        return nn.functional.leaky_relu(n, 0.2);
+    }
 }

@@ -16,5 +16,7 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor>
         net.InitWeights(random);
     }
 
+    public SinGanBody Net => net;
+
     public override Tensor forward(Tensor x) => net.forward(x);
 }

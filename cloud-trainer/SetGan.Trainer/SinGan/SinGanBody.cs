@@ -43,11 +43,30 @@ public sealed class SinGanBody : nn.Module<Tensor, Tensor>
     public IEnumerable<ConvBlock> Blocks => body.children().Cast<ConvBlock>();
     public Conv2d Tail => tail;
 
+    /// <summary>
+    /// What the layers compute in; null (the default) is the weights' own dtype. BFloat16 runs the convs on
+    /// the CPU's bf16 matrix units (AMX, AVX512-BF16) while weights, their gradients, inputs and outputs
+    /// keep their dtype (mixed precision: the optimiser and the losses never see bf16).
+    /// </summary>
+    public ScalarType? Compute { get; set; }
+
     public override Tensor forward(Tensor x)
     {
-        using var features = body.forward(head.forward(x));
-        using var all = tail.forward(features);
-        return all.narrow(1, 0, outChannels);
+        if (Compute is not { } compute || compute == tail.weight!.dtype)
+        {
+            using var features = body.forward(head.forward(x));
+            using var all = tail.forward(features);
+            return all.narrow(1, 0, outChannels);
+        }
+        using var input = x.to(compute);
+        var h = head.Forward(input, compute);
+        foreach (var block in Blocks) { var next = block.Forward(h, compute); h.Dispose(); h = next; }
+        using var w = tail.weight!.to(compute);
+        using var b = tail.bias!.to(compute);
+        using var t = nn.functional.conv2d(h, w, b);
+        h.Dispose();
+        using var narrow = t.narrow(1, 0, outChannels);
+        return narrow.to(x.dtype);
     }
 
     /// <summary>

@@ -27,6 +27,8 @@ public static class ChainTuning
             throw new ArgumentException($"scale {scale.Scale} is tuned on the {scale.Scale} scales below it, not on {below.Count}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var G = scale.G;
+        // In float32 whatever the training's --compute: these steps tune the exported function itself.
+        foreach (var s in below.Append(scale)) s.G.Net.Compute = null;
         // z_opt is zero above scale 0, so the reconstruction input is the reconstruction from below.
         using var fromBelow = PyramidSampler.DrawConcat(below, below.Select(s => s.Size).ToList(), NoiseMode.Reconstruction, scale.Size, device);
         using var input = PyramidSampler.PadInput(fromBelow);

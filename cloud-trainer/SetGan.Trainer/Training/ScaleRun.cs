@@ -27,6 +27,7 @@ public static class ScaleRun
             handOverFrom.LoadWeights(n - 1, G, D); // SinGAN hands the weights over when the width is unchanged
         G.to(device);
         D.to(device);
+        G.Net.Compute = D.Net.Compute = settings.Compute.LayerType();
         return (G, D);
     }
 

@@ -40,6 +40,9 @@ public sealed record TrainingSettings
     /// <summary>libtorch intra-op threads; 0 = one per core. In parallel modes: the threads shared by all scales.</summary>
     public int Threads { get; init; }
 
+    /// <summary>What the layers compute in; bf16 is mixed precision (float32 weights and optimiser).</summary>
+    public ComputePrecision Compute { get; init; } = ComputePrecision.Float32;
+
     /// <summary>Early stop (ours): end a scale when its losses stop improving; null trains every iteration.</summary>
     public EarlyStopSettings? EarlyStop { get; init; }
 
@@ -71,5 +74,6 @@ public sealed record TrainingSettings
     public string Fingerprint() =>
         string.Join(";", Mode is TrainingMode.Sequential ? "Sequential" : "Parallel", Iterations, MaxSize, MinSize, ScaleFactorInit, NfcInit,
             LearningRateG, LearningRateD, Beta1, Gamma, DSteps, GSteps, LambdaGrad, Alpha, NoiseAmpInit, Seed, EarlyStop, SsimTarget)
-        + (Mode is TrainingMode.Sequential ? "" : $";tune {ChainTuneSteps}");
+        + (Mode is TrainingMode.Sequential ? "" : $";tune {ChainTuneSteps}")
+        + (Compute is ComputePrecision.Float32 ? "" : $";compute {Compute.Name()}"); // float32 runs keep their old fingerprint, so they still resume
 }
