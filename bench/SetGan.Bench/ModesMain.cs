@@ -13,8 +13,11 @@ internal static class ModesMain
     {
         if (options.ProjectSize is { } size) return Project(options, image, size);
         int cores = options.Threads;
-        var quick = TrainingSettings.Quick with { Iterations = options.Iterations, MaxSize = options.Sizes[0], Threads = cores };
-        Console.WriteLine($"modes: {options.Image} at {quick.MaxSize} px, {quick.Iterations} iterations per scale, {cores} cores, {options.Samples} samples per k for SWD");
+        var quick = TrainingSettings.Quick with
+        {
+            Iterations = options.Iterations, MaxSize = options.Sizes[0], Threads = cores, Compute = ComputePrecisions.Parse(options.Compute, "cpu"),
+        };
+        Console.WriteLine($"modes: {options.Image} at {quick.MaxSize} px, {quick.Iterations} iterations per scale, {cores} cores, compute {quick.Compute.Name()}, {options.Samples} samples per k for SWD");
 
         var perIteration = ModesBenchmark.SingleThreadIteration(image, quick, iterations: 3);
         double serialWork = perIteration.Sum(), finest = perIteration[^1];
