@@ -21,39 +21,19 @@ public class GradientRegressionTests
     // penalty's double backward. The oneDNN fault gives NaN or errors of order 1.
     private const double Tolerance = 5e-2;
 
+    public static TheoryData<int> Seeds => [1, 2, 3, 4, 5, 6];
+
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    [InlineData(5)]
-    [InlineData(6)]
+    [MemberData(nameof(Seeds))]
     public void A_training_step_has_the_same_gradients_in_float32_and_float64(int seed)
     {
-        set_num_threads(2);
-        manual_seed(seed);
-        using var G32 = new Generator(32);
-        using var D32 = new Discriminator(32);
-        using var G64 = new Generator(32);
-        using var D64 = new Discriminator(32);
-        G64.load_state_dict(G32.state_dict());
-        D64.load_state_dict(D32.state_dict());
-        G64.to(float64);
-        D64.to(float64);
-
-        var real = rand(1, 3, 64, 64) * 2 - 1;
-        var noise = PyramidSampler.PadInput(randn(1, 3, 64, 64) * 0.1 + real * 0.5);
-        var prev = PyramidSampler.PadInput(real * 0.5);
-        var mix = rand(1, 1);
-
-        var grads64 = Step(G64, D64, real.to(float64), noise.to(float64), prev.to(float64), mix.to(float64));
+        using var run = SeededStep.Create(seed);
         // The oneDNN fault is intermittent, so the float32 step is repeated on the same weights.
         for (int repeat = 0; repeat < Repeats; repeat++)
         {
-            G32.zero_grad();
-            D32.zero_grad();
-            var grads32 = Step(G32, D32, real, noise, prev, mix);
-            ShouldMatch(grads32, grads64, $"seed {seed}, repeat {repeat}");
+            run.G.zero_grad();
+            run.D.zero_grad();
+            ShouldMatch(run.StepOnFloat32Weights(), run.Grads64, $"seed {seed}, repeat {repeat}");
         }
     }
 
@@ -65,33 +45,13 @@ public class GradientRegressionTests
     private const double MinCosine = 0.95;
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    [InlineData(5)]
-    [InlineData(6)]
+    [MemberData(nameof(Seeds))]
     public void A_bf16_mixed_precision_step_points_the_gradients_where_float64_does(int seed)
     {
-        set_num_threads(2);
-        manual_seed(seed);
-        using var G = new Generator(32);
-        using var D = new Discriminator(32);
-        using var G64 = new Generator(32);
-        using var D64 = new Discriminator(32);
-        G64.load_state_dict(G.state_dict());
-        D64.load_state_dict(D.state_dict());
-        G64.to(float64);
-        D64.to(float64);
-        G.Net.Compute = D.Net.Compute = ScalarType.BFloat16;
-
-        var real = rand(1, 3, 64, 64) * 2 - 1;
-        var noise = PyramidSampler.PadInput(randn(1, 3, 64, 64) * 0.1 + real * 0.5);
-        var prev = PyramidSampler.PadInput(real * 0.5);
-        var mix = rand(1, 1);
-
-        var grads64 = Step(G64, D64, real.to(float64), noise.to(float64), prev.to(float64), mix.to(float64));
-        var grads16 = Step(G, D, real, noise, prev, mix);
+        using var run = SeededStep.Create(seed);
+        run.G.Net.Compute = run.D.Net.Compute = ScalarType.BFloat16;
+        var grads16 = run.StepOnFloat32Weights();
+        var grads64 = run.Grads64;
         grads16.Count.ShouldBe(grads64.Count);
         for (int i = 0; i < grads16.Count; i++)
         {
@@ -121,6 +81,43 @@ public class GradientRegressionTests
             double scale = zeroByConstruction ? 1e3 * floor : g64.abs().max().item<double>() + floor;
             double error = (g32.to(float64) - g64).abs().max().item<double>() / scale;
             error.ShouldBeLessThan(Tolerance, $"{run}, {name}: float32 differs from float64 by {error:E2} of its largest value");
+        }
+    }
+
+    /// <summary>G and D (float32) from a seed, the same weights in float64 with their step's gradients, and the step's inputs.</summary>
+    private sealed record SeededStep(Generator G, Discriminator D, Generator G64, Discriminator D64, Tensor Real, Tensor Noise, Tensor Prev, Tensor Mix) : IDisposable
+    {
+        public List<(string Name, Tensor Grad)> Grads64 { get; private init; } = [];
+
+        public static SeededStep Create(int seed)
+        {
+            set_num_threads(2);
+            manual_seed(seed);
+            var G = new Generator(32);
+            var D = new Discriminator(32);
+            var G64 = new Generator(32);
+            var D64 = new Discriminator(32);
+            G64.load_state_dict(G.state_dict());
+            D64.load_state_dict(D.state_dict());
+            G64.to(float64);
+            D64.to(float64);
+            var real = rand(1, 3, 64, 64) * 2 - 1;
+            var noise = PyramidSampler.PadInput(randn(1, 3, 64, 64) * 0.1 + real * 0.5);
+            var prev = PyramidSampler.PadInput(real * 0.5);
+            var mix = rand(1, 1);
+            var run = new SeededStep(G, D, G64, D64, real, noise, prev, mix);
+            return run with { Grads64 = Step(G64, D64, real.to(float64), noise.to(float64), prev.to(float64), mix.to(float64)) };
+        }
+
+        /// <summary>The step on the float32 weights (in whatever G.Net.Compute and D.Net.Compute say).</summary>
+        public List<(string Name, Tensor Grad)> StepOnFloat32Weights() => Step(G, D, Real, Noise, Prev, Mix);
+
+        public void Dispose()
+        {
+            G.Dispose();
+            D.Dispose();
+            G64.Dispose();
+            D64.Dispose();
         }
     }
 
