@@ -24,8 +24,9 @@ public static class ComputePrecisions
     public static string Name(this ComputePrecision precision) => precision == ComputePrecision.BFloat16 ? "bf16" : "float32";
 
     /// <summary>
-    /// auto: bf16 where the CPU has bf16 matrix instructions (AMX-BF16 or AVX512-BF16), which run these convs about
-    /// twice as fast; float32 elsewhere, where libtorch would emulate bf16 and be slower than float32.
+    /// auto: bf16 where the CPU has bf16 matrix instructions (AMX-BF16 or AVX512-BF16): there the forward convs run
+    /// about twice as fast and a training iteration about 1.35x (docs/benchmarks.md). float32 elsewhere, where
+    /// libtorch would have to emulate bf16 (not measured here: no such CPU in this project's machines).
     /// </summary>
     public static ComputePrecision Parse(string value, string device, string cpuinfo = "/proc/cpuinfo") => value.ToLowerInvariant() switch
     {
