@@ -25,17 +25,26 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x) => LeakyRelu.forward(norm.forward(conv.forward(x)));
 
     /// <summary>
-    /// The same block computed in <paramref name="compute"/>: the conv's weights are cast on the way in, so their
-    /// gradients come back in the weights' own dtype; BatchNorm keeps float32 parameters and running statistics
-    /// (libtorch's mixed-type BatchNorm), so exported models fold the same statistics as in float32 training.
+    /// The same block computed in <paramref name="compute"/>: the conv's weights are cast on the way in (<see cref="Conv2dIn"/>);
+    /// BatchNorm keeps float32 parameters and running statistics (libtorch's mixed-type BatchNorm), so exported models
+    /// fold the same statistics as in float32 training.
     /// </summary>
     public Tensor Forward(Tensor x, ScalarType compute)
     {
-        if (compute == conv.weight!.dtype) return forward(x);
-        using var w = conv.weight!.to(compute);
+        using var y = Conv2dIn(conv, x, compute);
+        using var n = norm.forward(y);
+        return LeakyRelu.forward(n);
+    }
+
+    /// <summary>
+    /// <paramref name="conv"/> applied in <paramref name="compute"/>: its weight and bias are cast on the way in, so their
+    /// gradients come back in the weights' own dtype.
+    /// </summary>
+    public static Tensor Conv2dIn(Conv2d conv, Tensor x, ScalarType compute)
+    {
+        if (compute == conv.weight!.dtype) return conv.forward(x);
+        using var w = conv.weight.to(compute);
         using var b = conv.bias!.to(compute);
-        using var y = nn.functional.conv2d(x, w, b);
-        using var n = nn.functional.batch_norm(y, norm.running_mean, norm.running_var, norm.weight, norm.bias, norm.training, norm.momentum ?? 0.1, norm.eps);
-        return nn.functional.leaky_relu(n, 0.2);
+        return nn.functional.conv2d(x, w, b);
     }
 }

@@ -61,9 +61,7 @@ public sealed class SinGanBody : nn.Module<Tensor, Tensor>
         using var input = x.to(compute);
         var h = head.Forward(input, compute);
         foreach (var block in Blocks) { var next = block.Forward(h, compute); h.Dispose(); h = next; }
-        using var w = tail.weight!.to(compute);
-        using var b = tail.bias!.to(compute);
-        using var t = nn.functional.conv2d(h, w, b);
+        using var t = ConvBlock.Conv2dIn(tail, h, compute);
         h.Dispose();
         using var narrow = t.narrow(1, 0, outChannels);
         return narrow.to(x.dtype);

@@ -30,8 +30,8 @@ public static class ComputePrecisions
     /// </summary>
     public static ComputePrecision Parse(string value, string device, string cpuinfo = "/proc/cpuinfo") => value.ToLowerInvariant() switch
     {
-        "float32" or "fp32" => ComputePrecision.Float32,
-        "bf16" or "bfloat16" => ComputePrecision.BFloat16,
+        "float32" => ComputePrecision.Float32,
+        "bf16" => ComputePrecision.BFloat16,
         "auto" => device.Equals("cpu", StringComparison.OrdinalIgnoreCase) && CpuHasBf16Units(cpuinfo) ? ComputePrecision.BFloat16 : ComputePrecision.Float32,
         _ => throw new ArgumentException($"unknown compute precision '{value}'; use auto, float32 or bf16"),
     };
