@@ -64,7 +64,8 @@ public sealed class SinGanBody : nn.Module<Tensor, Tensor>
         using var t = ConvBlock.Conv2dIn(tail, h, compute);
         h.Dispose();
         using var narrow = t.narrow(1, 0, outChannels);
-        return narrow.to(x.dtype);
+        using var cast = narrow.to(x.dtype);
+        return cast.contiguous(); // the blocks' channels-last layout stays inside (ConvBlock.Forward)
     }
 
     /// <summary>

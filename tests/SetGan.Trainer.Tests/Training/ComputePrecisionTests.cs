@@ -64,6 +64,7 @@ public sealed class ComputePrecisionTests : IDisposable
             using var x = randn(1, 3, 30, 30);
             using var y = G.forward(x, x);
             y.dtype.ShouldBe(ScalarType.Float32);
+            y.is_contiguous().ShouldBeTrue("the channels-last layout stays inside the network");
             using var critic = D.forward(y);
             critic.dtype.ShouldBe(ScalarType.Float32);
             // The same weights in float32 give nearly the same image: bf16 keeps 8 significant bits.
@@ -72,6 +73,37 @@ public sealed class ComputePrecisionTests : IDisposable
             (y - exact).abs().max().item<float>().ShouldBeLessThan(0.05f);
             (y - exact).abs().max().item<float>().ShouldBeGreaterThan(0f, "the bf16 path must really run in bf16");
         }
+    }
+
+    [Fact]
+    public void The_bf16_block_normalises_and_tracks_running_statistics_like_the_float32_block()
+    {
+        manual_seed(3);
+        using var bf16 = new ConvBlock(8, 16);
+        using var float32 = new ConvBlock(8, 16);
+        float32.load_state_dict(bf16.state_dict());
+        using var x = randn(1, 8, 20, 24) + 0.5;
+
+        using var xb = x.to(ScalarType.BFloat16);
+        using var mixed = bf16.Forward(xb, ScalarType.BFloat16);
+        using var exact = float32.forward(x);
+
+        mixed.stride(1).ShouldBe(1, "the bf16 block computes channels-last");
+        mixed.shape.ShouldBe(exact.shape);
+        using var mixedFloat = mixed.to(ScalarType.Float32);
+        (mixedFloat - exact).abs().max().item<float>().ShouldBeLessThan(0.05f);
+        (bf16.Norm.running_mean! - float32.Norm.running_mean!).abs().max().item<float>().ShouldBeLessThan(2e-3f);
+        (bf16.Norm.running_var! - float32.Norm.running_var!).abs().max().item<float>().ShouldBeLessThan(2e-3f);
+        bf16.Norm.running_mean!.abs().max().item<float>().ShouldBeGreaterThan(1e-3f, "the statistics were really updated");
+        bf16.Norm.num_batches_tracked!.item<long>().ShouldBe(float32.Norm.num_batches_tracked!.item<long>());
+
+        bf16.eval();
+        float32.eval();
+        using var mixedEval = bf16.Forward(xb, ScalarType.BFloat16);
+        using var exactEval = float32.forward(x);
+        using var mixedEvalFloat = mixedEval.to(ScalarType.Float32);
+        (mixedEvalFloat - exactEval).abs().max().item<float>().ShouldBeLessThan(0.05f);
+        bf16.Norm.num_batches_tracked!.item<long>().ShouldBe(1L, "evaluation does not count a batch");
     }
 
     [Fact]
