@@ -2,6 +2,7 @@ using SetGan.Core.Energy;
 using SetGan.Core.Imaging;
 using SetGan.Core.Packaging;
 using SetGan.Trainer.Checkpoints;
+using SetGan.Trainer.Training;
 using Spectre.Console;
 
 namespace SetGan.Cloud.Commands;
@@ -23,7 +24,7 @@ public static class CliErrors
             Error(onInterrupt ?? "interrupted");
             return Interrupted;
         }
-        catch (Exception e) when (e is ImageLoadException or CheckpointException or PackageException or ProfileException or ArgumentException or ArgumentOutOfRangeException or FormatException
+        catch (Exception e) when (e is ImageLoadException or CheckpointException or TrainingDivergedException or PackageException or ProfileException or ArgumentException or ArgumentOutOfRangeException or FormatException
                                        or InvalidOperationException or IOException or UnauthorizedAccessException or KeyNotFoundException
                                        or SetGan.Fleet.Client.FleetApiException)
         {

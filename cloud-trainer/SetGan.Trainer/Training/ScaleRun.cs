@@ -49,6 +49,9 @@ public static class ScaleRun
         dir.SaveScale(record, G, D);
         D.Dispose();
         TrainedPyramid.Freeze(G);
+        if (outcome.RedoneInFloat32 > 0)
+            log.Warning("Scale {Scale}: {Redone} bf16 steps had non-finite gradients from libtorch's conv backward and were done again in float32",
+                n, outcome.RedoneInFloat32);
         if (outcome.EarlyStop is { } why) log.Information("Scale {Scale} stopped early after {Iterations} iterations: {Reason}", n, record.Iterations, why);
         log.Information("Scale {Scale} done in {Seconds:F1} s: errD {ErrD:F4}, errG {ErrG:F4}, rec {RecLoss:F4}, noise_amp {NoiseAmp:F4}",
             n, record.Seconds, record.ErrD, record.ErrG, record.RecLoss, record.NoiseAmp);

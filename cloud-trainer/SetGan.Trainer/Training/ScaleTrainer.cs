@@ -31,8 +31,11 @@ public sealed record ScaleJob(int Scale, Tensor Real, ScaleConditioning Below, S
             sizes[n], settings, device, random);
 }
 
-/// <summary>The outcome of one scale: noise_amp, z_opt, the last losses, and why it stopped early (if it did).</summary>
-public sealed record ScaleOutcome(double NoiseAmp, Tensor ZOpt, IterationReport Last, string? EarlyStop = null);
+/// <summary>
+/// The outcome of one scale: noise_amp, z_opt, the last losses, why it stopped early (if it did), and how many bf16 steps
+/// were done again in float32 (<see cref="MixedPrecisionGuard"/>).
+/// </summary>
+public sealed record ScaleOutcome(double NoiseAmp, Tensor ZOpt, IterationReport Last, string? EarlyStop = null, int RedoneInFloat32 = 0);
 
 /// <summary>
 /// SinGAN's train_single_scale: WGAN-GP with alpha-weighted reconstruction, Dsteps critic steps
@@ -67,6 +70,7 @@ public static class ScaleTrainer
         D.train();
 
         IterationReport? last = null;
+        var guard = new MixedPrecisionGuard(G, D, job.Scale);
         var earlyStop = s.EarlyStop is { } es ? new EarlyStop(es, s.Iterations) : null;
         int threads = 0;
         for (int epoch = 0; epoch < s.Iterations; epoch++)
@@ -86,32 +90,37 @@ public static class ScaleTrainer
                 prevPadded = PyramidSampler.PadInput(prev);
                 noise = PyramidSampler.PadInput(job.Scale == 0 ? noise_ : noise_ * noiseAmp + prev);
 
-                optimizerD.zero_grad();
-                var errDReal = -D.forward(real).mean();
-                Tensor fake;
-                using (no_grad()) fake = G.forward(noise, prevPadded); // the critic step never needs G's graph
-                var errDFake = D.forward(fake).mean();
-                var penalty = GradientPenalty(D, real, fake, s.LambdaGrad, job.Random);
-                var lossD = errDReal + errDFake + penalty;
-                lossD.backward();
+                errD = guard.Step(() =>
+                {
+                    optimizerD.zero_grad();
+                    var errDReal = -D.forward(real).mean();
+                    Tensor fake;
+                    using (no_grad()) fake = G.forward(noise, prevPadded); // the critic step never needs G's graph
+                    var errDFake = D.forward(fake).mean();
+                    var penalty = GradientPenalty(D, real, fake, s.LambdaGrad, job.Random);
+                    var lossD = errDReal + errDFake + penalty;
+                    lossD.backward();
+                    return (double)lossD.item<float>();
+                }, D, double.IsFinite, epoch + 1, "critic");
                 optimizerD.step();
-                errD = lossD.item<float>();
             }
 
             // G steps: the critic's weights get no gradient (saves their backward; the losses are unchanged).
             SetRequiresGrad(D, false);
             for (int j = 0; j < s.GSteps; j++)
             {
-                optimizerG.zero_grad();
-                // SinGAN reused the last critic step's fake here; newer PyTorch rejects that after the
-                // optimiser step, so, as in the usual fix, the fake is generated again with current weights.
-                var fake = G.forward(noise, prevPadded);
-                var errGAdv = -D.forward(fake).mean();
-                var recLoss = nn.functional.mse_loss(G.forward(recInput, zPrevPadded), real) * s.Alpha;
-                (errGAdv + recLoss).backward();
+                (errG, rec) = guard.Step(() =>
+                {
+                    optimizerG.zero_grad();
+                    // SinGAN reused the last critic step's fake here; newer PyTorch rejects that after the
+                    // optimiser step, so, as in the usual fix, the fake is generated again with current weights.
+                    var fake = G.forward(noise, prevPadded);
+                    var errGAdv = -D.forward(fake).mean();
+                    var recLoss = nn.functional.mse_loss(G.forward(recInput, zPrevPadded), real) * s.Alpha;
+                    (errGAdv + recLoss).backward();
+                    return ((double)errGAdv.item<float>(), (double)recLoss.item<float>());
+                }, G, l => double.IsFinite(l.Item1) && double.IsFinite(l.Item2), epoch + 1, "generator");
                 optimizerG.step();
-                errG = errGAdv.item<float>();
-                rec = recLoss.item<float>();
             }
             SetRequiresGrad(D, true);
 
@@ -135,7 +144,7 @@ public static class ScaleTrainer
         G.eval();
         D.eval();
         return new ScaleOutcome(noiseAmp, zOpt, last ?? new IterationReport(job.Scale, 0, s.Iterations, double.NaN, double.NaN, double.NaN, clock.Elapsed),
-            earlyStop?.StopReason);
+            earlyStop?.StopReason, guard.Redone);
     }
 
     /// <summary>noise_amp_n = noise_amp_init * sqrt(MSE(real_n, upsampled reconstruction from below)).</summary>
