@@ -54,6 +54,11 @@ public static class ChainTuning
             }
         }
         TrainedPyramid.Freeze(G);
-        return new ChainTuneRecord(settings.ChainTuneSteps, before, Loss(), clock.Elapsed.TotalSeconds);
+        double after = Loss();
+        if (!double.IsFinite(after))
+            throw new TrainingDivergedException(
+                $"chain tuning of scale {scale.Scale} diverged: its reconstruction loss is {after} after {settings.ChainTuneSteps} steps " +
+                $"(it was {before:F4}); the scale stays saved as trained, untuned");
+        return new ChainTuneRecord(settings.ChainTuneSteps, before, after, clock.Elapsed.TotalSeconds);
     }
 }

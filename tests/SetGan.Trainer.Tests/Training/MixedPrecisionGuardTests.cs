@@ -84,4 +84,17 @@ public sealed class MixedPrecisionGuardTests
                 l => double.IsFinite(l.Item1) && double.IsFinite(l.Item2), iteration: 1, "generator")).Message.ShouldContain("generator");
         }
     }
+
+    [Fact]
+    public void Chain_tuning_that_ends_in_NaN_stops_training_instead_of_saving_the_scale_tuned()
+    {
+        using var below = new TrainedScale(0, new(20, 16), 32, new Generator(32), 1.0, randn(1, 3, 16, 20));
+        using var broken = new TrainedScale(1, new(26, 20), 32, new Generator(32), 0.1, zeros(1, 3, 20, 26));
+        using (no_grad()) broken.G.parameters().First().fill_(double.NaN); // whatever the cause, the tuned function is NaN
+        using var real = rand(1, 3, 20, 26);
+
+        var error = Should.Throw<TrainingDivergedException>(() =>
+            ChainTuning.Tune(broken, [below], real, TrainingSettings.Quick with { ChainTuneSteps = 2 }, CPU));
+        error.Message.ShouldContain("chain tuning of scale 1 diverged");
+    }
 }
