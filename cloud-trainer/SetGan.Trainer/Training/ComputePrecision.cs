@@ -24,8 +24,8 @@ public static class ComputePrecisions
     public static string Name(this ComputePrecision precision) => precision == ComputePrecision.BFloat16 ? "bf16" : "float32";
 
     /// <summary>
-    /// auto: bf16 where the CPU has bf16 matrix instructions (AMX-BF16 or AVX512-BF16): there the forward convs run
-    /// about twice as fast and a training iteration about 1.35x (docs/benchmarks.md). float32 elsewhere, where
+    /// auto: bf16 where the CPU has bf16 matrix instructions (AMX-BF16 or AVX512-BF16): there a training iteration
+    /// runs 2.1-2.6x faster than in float32 (docs/benchmarks.md, with the blocks channels-last). float32 elsewhere, where
     /// libtorch would have to emulate bf16 (not measured here: no such CPU in this project's machines).
     /// </summary>
     public static ComputePrecision Parse(string value, string device, string cpuinfo = "/proc/cpuinfo") => value.ToLowerInvariant() switch
