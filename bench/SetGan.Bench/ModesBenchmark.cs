@@ -67,31 +67,22 @@ public static class ModesBenchmark
     }
 
     /// <summary>
-    /// Seconds per iteration of every scale trained alone on one thread with SETGAN's conditioning:
+    /// Seconds per iteration of every scale trained alone on one thread with SETGAN's conditioning, one scale at a time:
     /// the serial work, whose total over the finest scale's bounds what running scales side by side can gain.
     /// </summary>
     public static double[] SingleThreadIteration(RgbImage image, TrainingSettings settings, int iterations)
     {
         var geometry = PyramidGeometry.ForImage(image.Width, image.Height, settings.MaxSize);
-        var reals = PyramidTrainer.RealPyramid(image, geometry);
-        set_num_threads(1);
-        var probe = settings with { Iterations = iterations + 1, EarlyStop = null };
-        var result = new double[geometry.ScaleCount];
-        for (int n = 0; n < geometry.ScaleCount; n++)
+        var reals = PyramidTrainer.RealPyramid(image, geometry).Select(r => TorchImages.ToTensor(r, CPU)).ToArray();
+        try
         {
-            var (G, D) = ScaleRun.Networks(n, probe, CPU, ScaleRun.Random(n, probe));
-            using var real = TorchImages.ToTensor(reals[n], CPU);
-            using var realBelow = n > 0 ? TorchImages.ToTensor(reals[n - 1], CPU) : null;
-            var job = ScaleJob.Parallel(n, real, realBelow, geometry.Sizes, probe, CPU, random: null);
-            using var below = job.Below;
-            var times = new List<double>();
-            var clock = Stopwatch.StartNew();
-            ScaleTrainer.Train(job, G, D, _ => { times.Add(clock.Elapsed.TotalSeconds); clock.Restart(); }, CancellationToken.None);
-            result[n] = times.Skip(1).Average(); // the first iteration pays for allocations
-            G.Dispose();
-            D.Dispose();
+            var seconds = IterationCostProbe.Measure(reals, geometry, Enumerable.Range(0, geometry.ScaleCount), settings, CPU, iterations, threads: 1);
+            return Enumerable.Range(0, geometry.ScaleCount).Select(n => seconds[n]).ToArray();
         }
-        return result;
+        finally
+        {
+            foreach (var r in reals) r.Dispose();
+        }
     }
 
     private sealed class Timeline(Stopwatch clock) : ITrainingObserver

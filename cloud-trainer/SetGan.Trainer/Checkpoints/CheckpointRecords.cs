@@ -55,7 +55,8 @@ public sealed record ScaleRecord
 }
 
 /// <summary>How G_n's reconstruction loss on the generated reconstruction from below changed when it was tuned.</summary>
-public sealed record ChainTuneRecord(int Steps, double RecBefore, double RecAfter, double Seconds);
+/// <param name="RedoneInFloat32">bf16 steps done again in float32 (blocker 3, <c>MixedPrecisionGuard</c>).</param>
+public sealed record ChainTuneRecord(int Steps, double RecBefore, double RecAfter, double Seconds, int RedoneInFloat32 = 0);
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]

@@ -14,7 +14,7 @@ namespace SetGan.Trainer.Training;
 /// perfect image from below, so scale 0's error passes up untouched and every scale adds a little
 /// of its own (balloons, quick preset: SSIM 0.576 at k = 0, 0.575 at k = 5; SinGAN reaches 0.77).
 /// With 100 steps it reached 0.906 (docs/benchmarks.md). The steps run in eval mode, BatchNorm on
-/// its running statistics, so they tune exactly the function that is exported. An adversarial
+/// its running statistics, so they tune the function that is exported. An adversarial
 /// term against the scale's final critic was tried and is left out: with the critic frozen, the
 /// generator learns to fool it and the samples fall apart (SWD 0.056 -> 0.32).
 /// </remarks>
@@ -27,7 +27,7 @@ public static class ChainTuning
             throw new ArgumentException($"scale {scale.Scale} is tuned on the {scale.Scale} scales below it, not on {below.Count}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var G = scale.G;
-        // In float32 whatever the training's --compute: these steps tune the exported function itself.
+        // The input from below and the losses before and after are float32, the exported function itself.
         foreach (var s in below.Append(scale)) s.G.Net.Compute = null;
         // z_opt is zero above scale 0, so the reconstruction input is the reconstruction from below.
         using var fromBelow = PyramidSampler.DrawConcat(below, below.Select(s => s.Size).ToList(), NoiseMode.Reconstruction, scale.Size, device);
@@ -42,23 +42,43 @@ public static class ChainTuning
 
         double before = Loss();
         foreach (var p in G.parameters()) p.requires_grad = true;
-        // SinGAN's learning rate after its step: these are small corrections to a trained network.
-        using (var optimizer = optim.Adam(G.parameters(), settings.LearningRateG * settings.Gamma, settings.Beta1, 0.999))
+        // The steps compute in the training's precision, as the training did (weights, gradients and Adam stay float32);
+        // a bf16 step with a non-finite loss or gradients is done again in float32 (blocker 3).
+        G.Net.Compute = settings.Compute.LayerType();
+        var guard = new MixedPrecisionGuard(scale.Scale, G.Net);
+        int step = 0;
+        try
         {
-            for (int step = 0; step < settings.ChainTuneSteps; step++)
+            // SinGAN's learning rate after its step: these are small corrections to a trained network.
+            using var optimizer = optim.Adam(G.parameters(), settings.LearningRateG * settings.Gamma, settings.Beta1, 0.999);
+            for (step = 1; step <= settings.ChainTuneSteps; step++)
             {
                 using var scope = NewDisposeScope();
-                optimizer.zero_grad();
-                (nn.functional.mse_loss(G.forward(input, input), real) * settings.Alpha).backward();
+                guard.Step(() =>
+                {
+                    optimizer.zero_grad();
+                    var loss = nn.functional.mse_loss(G.forward(input, input), real) * settings.Alpha;
+                    loss.backward();
+                    return (double)loss.item<float>();
+                }, G, double.IsFinite, step, "generator");
                 optimizer.step();
             }
+        }
+        catch (TrainingDivergedException e)
+        {
+            throw Diverged(scale.Scale, $"at step {step}: its loss or gradients are NaN or infinite in float32 too", before, e);
+        }
+        finally
+        {
+            G.Net.Compute = null;
         }
         TrainedPyramid.Freeze(G);
         double after = Loss();
         if (!double.IsFinite(after))
-            throw new TrainingDivergedException(
-                $"chain tuning of scale {scale.Scale} diverged: its reconstruction loss is {after} after {settings.ChainTuneSteps} steps " +
-                $"(it was {before:F4}); the scale stays saved as trained, untuned");
-        return new ChainTuneRecord(settings.ChainTuneSteps, before, after, clock.Elapsed.TotalSeconds);
+            throw Diverged(scale.Scale, $"its reconstruction loss is {after} after {settings.ChainTuneSteps} steps", before);
+        return new ChainTuneRecord(settings.ChainTuneSteps, before, after, clock.Elapsed.TotalSeconds, guard.Redone);
     }
+
+    private static TrainingDivergedException Diverged(int scale, string what, double before, Exception? inner = null) =>
+        new($"chain tuning of scale {scale} diverged {what} (its loss was {before:F4} before); the scale stays saved as trained, untuned", inner);
 }

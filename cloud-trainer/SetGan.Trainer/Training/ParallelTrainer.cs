@@ -28,14 +28,15 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
         if (done.Count > 0) log.Information("Resuming: scales {Done} are already trained", string.Join(", ", done.Keys.Order()));
 
         int cores = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
-        var lanes = LaneSchedule.Plan(toTrain.ToDictionary(n => n, n => Cost(geometry, n) * settings.Iterations), cores,
+        var realTensors = reals.Select(r => TorchImages.ToTensor(r, device)).ToArray();
+        var perIteration = IterationCosts(toTrain, cores, realTensors, geometry, device);
+        var lanes = LaneSchedule.Plan(toTrain.ToDictionary(n => n, n => perIteration[n] * settings.Iterations), cores,
             prefixFirst: settings.Mode == TrainingMode.Progressive);
         log.Information("Parallel training on {Cores} cores: {Lanes}", cores, string.Join(" | ", lanes.Select(l => $"lane {l.Id}: scales {string.Join(",", l.Scales)}")));
         var broker = new CoreBroker(lanes, cores);
 
         var randoms = toTrain.ToDictionary(n => n, n => ScaleRun.Random(n, settings));
         var networks = toTrain.ToDictionary(n => n, n => ScaleRun.Networks(n, settings, device, randoms[n]));
-        var realTensors = reals.Select(r => TorchImages.ToTensor(r, device)).ToArray();
         using var exit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var gate = new object();
         int published = -1;
@@ -72,6 +73,9 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
             dir.ReplaceGenerator(record with { ChainTune = tune }, done[k].G);
             log.Information("Scale {Scale} tuned on the reconstruction from below: rec {Before:F4} -> {After:F4} in {Steps} steps, {Seconds:F1} s",
                 k, tune.RecBefore, tune.RecAfter, tune.Steps, tune.Seconds);
+            if (tune.RedoneInFloat32 > 0)
+                log.Warning("Scale {Scale}: {Redone} bf16 chain-tuning steps had a non-finite loss or gradients and were done again in float32 (docs/native-blockers.md, blocker 3)",
+                    k, tune.RedoneInFloat32);
         }
         foreach (var n in done.Keys.ToList()) Completed(done[n]);
 
@@ -85,11 +89,10 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
                     exit.Token.ThrowIfCancellationRequested();
                     var (G, D) = networks[n];
                     var random = randoms[n];
-                    double perIteration = Cost(geometry, n);
                     var job = ScaleJob.Parallel(n, realTensors[n], n > 0 ? realTensors[n - 1] : null, geometry.Sizes, settings, device, random) with
                     {
                         ThreadsWanted = () => broker.Threads(lane.Id),
-                        Worked = () => broker.Worked(lane.Id, perIteration),
+                        Worked = () => broker.Worked(lane.Id, perIteration[n]),
                     };
                     observer?.ScaleStarted(n, geometry.Sizes[n], NetworkWidth.Nfc(n, settings.NfcInit), resumed: false);
                     using (job.Below) Completed(ScaleRun.TrainAndSave(job, G, D, dir, observer, log, exit.Token));
@@ -123,8 +126,21 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
         return new TrainingSummary(lastScale ?? count - 1, earlyExit);
     }
 
-    /// <summary>Relative cost of one iteration at scale n: pixels x nfc^2 (every conv is nfc wide).</summary>
-    public double Cost(PyramidGeometry geometry, int n) => (double)geometry.Sizes[n].Pixels * Math.Pow(NetworkWidth.Nfc(n, settings.NfcInit), 2);
+    /// <summary>
+    /// Seconds per iteration of each scale to plan on: measured (<see cref="IterationCostProbe"/>, a few seconds) when
+    /// there is a plan to make, that is more scales than cores; otherwise every scale gets a lane and pixels x nfc^2 only
+    /// ranks them for the core broker.
+    /// </summary>
+    private Dictionary<int, double> IterationCosts(IReadOnlyList<int> scales, int cores, IReadOnlyList<Tensor> reals, PyramidGeometry geometry, Device device)
+    {
+        if (cores < 2 || scales.Count <= cores)
+            return scales.ToDictionary(n => n, n => (double)geometry.Sizes[n].Pixels * Math.Pow(NetworkWidth.Nfc(n, settings.NfcInit), 2));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var measured = IterationCostProbe.Measure(reals, geometry, scales, settings, device, iterations: 1, threads: cores);
+        log.Information("Measured one iteration of each scale on one thread, to plan the lanes ({Seconds:F1} s): {Costs}", clock.Elapsed.TotalSeconds,
+            string.Join(", ", measured.OrderBy(kv => kv.Key).Select(kv => $"scale {kv.Key} {kv.Value:F3} s")));
+        return measured.ToDictionary();
+    }
 }
 
 /// <summary>How a training run ended: the finest scale of the pyramid, and the early exit's reason if it cut the pyramid short.</summary>

@@ -95,6 +95,25 @@ public sealed class MixedPrecisionGuardTests
 
         var error = Should.Throw<TrainingDivergedException>(() =>
             ChainTuning.Tune(broken, [below], real, TrainingSettings.Quick with { ChainTuneSteps = 2 }, CPU));
-        error.Message.ShouldContain("chain tuning of scale 1 diverged");
+        error.Message.ShouldContain("chain tuning of scale 1 diverged at step 1");
+        error.Message.ShouldContain("stays saved as trained, untuned");
+    }
+
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NegativeInfinity)]
+    public void One_non_finite_value_in_any_gradient_is_found(double value)
+    {
+        var (G, D) = Networks(ComputePrecision.Float32);
+        using (G)
+        using (D)
+        {
+            CriticStep(D, poison: () => false);
+            MixedPrecisionGuard.GradientsFinite(D).ShouldBeTrue();
+            var last = D.parameters().Last(p => p.grad is not null);
+            using (no_grad()) last.grad!.view(-1)[0] = value;
+            MixedPrecisionGuard.GradientsFinite(D).ShouldBeFalse();
+        }
     }
 }

@@ -42,11 +42,14 @@ public sealed class ParallelTrainingTests : IDisposable
         Weights(alone, 3).ShouldBe(Weights(all, 3));
     }
 
-    [Fact]
-    public void Every_scale_above_0_is_tuned_on_the_reconstruction_from_below_and_saved_tuned()
+    [Theory]
+    [InlineData(ComputePrecision.Float32)]
+    [InlineData(ComputePrecision.BFloat16)]
+    public void Every_scale_above_0_is_tuned_on_the_reconstruction_from_below_and_saved_tuned(ComputePrecision compute)
     {
+        // In bf16 the tuning steps compute in bf16; the losses recorded before and after are the exported float32 function's.
         var image = TestImages.TinyBalloons();
-        var (dir, trainer) = Begin("tuned", Tiny(TrainingMode.Parallel) with { ChainTuneSteps = 30 });
+        var (dir, trainer) = Begin($"tuned-{compute}", Tiny(TrainingMode.Parallel) with { ChainTuneSteps = 30, Compute = compute });
         trainer.Train(image, dir, null, CancellationToken.None);
 
         dir.ReadScale(0).ChainTune.ShouldBeNull();
