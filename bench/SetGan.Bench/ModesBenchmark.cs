@@ -70,14 +70,30 @@ public static class ModesBenchmark
     /// Seconds per iteration of every scale trained alone on one thread with SETGAN's conditioning, one scale at a time:
     /// the serial work, whose total over the finest scale's bounds what running scales side by side can gain.
     /// </summary>
-    public static double[] SingleThreadIteration(RgbImage image, TrainingSettings settings, int iterations)
+    /// <param name="SideBySide">
+    /// The finest scale's seconds per iteration when <c>cores</c> copies of it train at once, one thread each: what
+    /// the lanes' sharing of the machine (memory bandwidth, caches, and whatever the host shares between these vCPUs)
+    /// costs a lane.
+    /// </param>
+    public sealed record SerialWork(double[] PerIteration, double SideBySide)
+    {
+        /// <summary>Fraction of a lone thread's speed a lane keeps beside the others: caps pure parallelism below the core count.</summary>
+        public double LaneEfficiency => PerIteration[^1] / SideBySide;
+    }
+
+    public static SerialWork MeasureSerialWork(RgbImage image, TrainingSettings settings, int iterations, int cores)
     {
         var geometry = PyramidGeometry.ForImage(image.Width, image.Height, settings.MaxSize);
         var reals = PyramidTrainer.RealPyramid(image, geometry).Select(r => TorchImages.ToTensor(r, CPU)).ToArray();
         try
         {
-            var seconds = IterationCostProbe.Measure(reals, geometry, Enumerable.Range(0, geometry.ScaleCount), settings, CPU, iterations, threads: 1);
-            return Enumerable.Range(0, geometry.ScaleCount).Select(n => seconds[n]).ToArray();
+            var all = Enumerable.Range(0, geometry.ScaleCount).ToList();
+            var seconds = IterationCostProbe.Measure(reals, geometry, all, settings, CPU, iterations);
+            int finest = all[^1];
+            var sideBySide = Enumerable.Range(0, cores)
+                .Select(_ => Task.Factory.StartNew(() => IterationCostProbe.Measure(reals, geometry, [finest], settings, CPU, iterations)[finest], TaskCreationOptions.LongRunning))
+                .ToArray();
+            return new SerialWork(all.Select(n => seconds[n]).ToArray(), sideBySide.Average(t => t.Result));
         }
         finally
         {

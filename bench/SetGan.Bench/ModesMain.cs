@@ -19,11 +19,14 @@ internal static class ModesMain
         };
         Console.WriteLine($"modes: {options.Image} at {quick.MaxSize} px, {quick.Iterations} iterations per scale, {cores} cores, compute {quick.Compute.Name()}, {options.Samples} samples per k for SWD");
 
-        var perIteration = ModesBenchmark.SingleThreadIteration(image, quick, iterations: 3);
+        var serial = ModesBenchmark.MeasureSerialWork(image, quick, iterations: 3, cores);
+        var perIteration = serial.PerIteration;
         double serialWork = perIteration.Sum(), finest = perIteration[^1];
         double ceiling = Math.Min(cores, serialWork / finest);
         Console.WriteLine($"one thread, SETGAN iteration per scale (s): {string.Join(" ", perIteration.Select(t => t.ToString("F3")))}");
         Console.WriteLine($"finest scale = {finest / serialWork:P0} of the work: pure-parallel ceiling min({cores}, {serialWork / finest:F2}) = {ceiling:F2}x");
+        Console.WriteLine($"{cores} copies of the finest scale side by side, one thread each: {serial.SideBySide:F3} s per iteration against {finest:F3} s alone, " +
+                          $"a lane keeps {serial.LaneEfficiency:P0} of a lone thread's speed");
 
         string work = Directory.CreateTempSubdirectory("setgan-modes-").FullName;
         var (privateKey, _) = PackageSigning.NewKeyPair(Path.Combine(work, "keys"));
@@ -68,7 +71,8 @@ internal static class ModesMain
         {
             Console.WriteLine();
             Console.WriteLine($"pure parallelism: serial SETGAN work {serialSeconds:F0} s on one thread / parallel wall {parallel.Seconds:F0} s = {serialSeconds / parallel.Seconds:F2}x, " +
-                              $"{serialSeconds / parallel.Seconds / ceiling:P0} of the ceiling {ceiling:F2}x");
+                              $"{serialSeconds / parallel.Seconds / ceiling:P0} of the ceiling {ceiling:F2}x " +
+                              $"({serialSeconds / parallel.Seconds / (ceiling * serial.LaneEfficiency):P0} of {ceiling * serial.LaneEfficiency:F2}x, the ceiling at the lanes' measured speed)");
         }
         Console.WriteLine("quality per k (SSIM of the reconstruction / mean SSIM of samples / SWD of samples, all upsampled to the finest size):");
         Console.WriteLine($"{"k",3} " + string.Join(" ", results.Select(r => $"{r.Name,25}")));
@@ -78,7 +82,7 @@ internal static class ModesMain
         if (options.Json is { } json)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
-            File.WriteAllText(json, JsonSerializer.Serialize(new { cores, iterations = quick.Iterations, maxSize = quick.MaxSize, perIteration, ceiling, serialSeconds, results },
+            File.WriteAllText(json, JsonSerializer.Serialize(new { cores, iterations = quick.Iterations, maxSize = quick.MaxSize, perIteration, ceiling, serialSeconds, sideBySide = serial.SideBySide, laneEfficiency = serial.LaneEfficiency, results },
                 new JsonSerializerOptions { WriteIndented = true }));
             string chart = Path.ChangeExtension(json, null) + "-timeline.png";
             TimelineChart.Write(results, chart);

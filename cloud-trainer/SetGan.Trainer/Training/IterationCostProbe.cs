@@ -7,9 +7,14 @@ namespace SetGan.Trainer.Training;
 /// Measures what one SETGAN iteration of each scale costs on this machine, at the run's precision, on one thread:
 /// the parallel modes plan their lanes on these figures. No formula holds across precisions: on the quick preset
 /// (this 2-core machine) pixels x nfc^2 gives the finest scale 56 % of the work, as float32 measures, but bf16
-/// measures 45 %, because bf16 shrinks the convs and not the small scales' per-op overhead. On the formula, bf16
+/// measures 44-45 %, because bf16 shrinks the convs and not the small scales' per-op overhead. On the formula, bf16
 /// gave the finest scale a lane of its own, and the other lane, with everything else, finished 22 s later.
 /// </summary>
+/// <remarks>
+/// One scale at a time, on one thread, while the other cores wait. Probing the scales side by side took as long and
+/// was too noisy to plan on: a lone timed iteration beside another scale's first one (allocations, oneDNN's kernel
+/// setup) came out up to 1.8x its quiet figure, and four runs made four different plans.
+/// </remarks>
 public static class IterationCostProbe
 {
     /// <summary>
@@ -18,47 +23,35 @@ public static class IterationCostProbe
     /// <paramref name="iterations"/> timed ones; returns the mean seconds per timed iteration of each scale.
     /// </summary>
     /// <param name="reals">The real image at every scale.</param>
-    /// <param name="threads">
-    /// Scales probed side by side, each on a thread of its own with one libtorch thread, as the lanes then train them
-    /// (sharing the memory bandwidth, as they will). 1 gives quiet single-thread figures.
+    /// <param name="settings">
+    /// The run's settings. A plan only needs the costs relative to each other, and every critic or generator step
+    /// of a scale costs the same, so a planner can pass one step of each (a third of the time).
     /// </param>
     public static IReadOnlyDictionary<int, double> Measure(IReadOnlyList<Tensor> reals, PyramidGeometry geometry, IEnumerable<int> scales,
-        TrainingSettings settings, Device device, int iterations, int threads)
+        TrainingSettings settings, Device device, int iterations)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         var probe = settings with { Iterations = iterations + 1, EarlyStop = null };
-        // Largest first, so that the probe threads end together.
-        var queue = new Queue<int>(scales.OrderByDescending(n => geometry.Sizes[n].Pixels * NetworkWidth.Nfc(n, settings.NfcInit)));
         var seconds = new Dictionary<int, double>();
-        var failures = new List<Exception>();
-        var workers = Enumerable.Range(0, Math.Min(threads, queue.Count)).Select(i => new Thread(() =>
+        Exception? failure = null;
+        // A thread of its own: libtorch's thread count is per thread, and the caller's stays as it was.
+        var worker = new Thread(() =>
         {
-            set_num_threads(1);
-            while (true)
+            try
             {
-                int n;
-                lock (queue)
-                {
-                    if (failures.Count > 0 || !queue.TryDequeue(out n)) return;
-                }
-                try
-                {
-                    double perIteration = Time(n, reals, geometry, probe, device);
-                    lock (queue) seconds[n] = perIteration;
-                }
-                catch (Exception e)
-                {
-                    lock (queue) failures.Add(e);
-                }
+                set_num_threads(1);
+                foreach (int n in scales) seconds[n] = Time(n, reals, geometry, probe, device);
             }
-        }) { IsBackground = true, Name = $"setgan-probe-{i}" }).ToList();
-        workers.ForEach(t => t.Start());
-        workers.ForEach(t => t.Join());
-        if (failures.Count > 0) throw failures[0];
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        }) { IsBackground = true, Name = "setgan-probe" };
+        worker.Start();
+        worker.Join();
+        if (failure is not null) throw failure;
         return seconds;
     }
-
     private static double Time(int n, IReadOnlyList<Tensor> reals, PyramidGeometry geometry, TrainingSettings probe, Device device)
     {
         using var weights = ScaleRun.Random(n, probe);

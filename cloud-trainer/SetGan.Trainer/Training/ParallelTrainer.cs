@@ -127,7 +127,7 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
     }
 
     /// <summary>
-    /// Seconds per iteration of each scale to plan on: measured (<see cref="IterationCostProbe"/>, a few seconds) when
+    /// Relative cost of an iteration of each scale: measured (<see cref="IterationCostProbe"/>, as long as one iteration of every scale) when
     /// there is a plan to make, that is more scales than cores; otherwise every scale gets a lane and pixels x nfc^2 only
     /// ranks them for the core broker.
     /// </summary>
@@ -136,8 +136,8 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
         if (cores < 2 || scales.Count <= cores)
             return scales.ToDictionary(n => n, n => (double)geometry.Sizes[n].Pixels * Math.Pow(NetworkWidth.Nfc(n, settings.NfcInit), 2));
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var measured = IterationCostProbe.Measure(reals, geometry, scales, settings, device, iterations: 1, threads: cores);
-        log.Information("Measured one iteration of each scale on one thread, to plan the lanes ({Seconds:F1} s): {Costs}", clock.Elapsed.TotalSeconds,
+        var measured = IterationCostProbe.Measure(reals, geometry, scales, settings with { DSteps = 1, GSteps = 1 }, device, iterations: 2);
+        log.Information("Measured each scale on one thread, to plan the lanes ({Seconds:F1} s; seconds per critic + generator step): {Costs}", clock.Elapsed.TotalSeconds,
             string.Join(", ", measured.OrderBy(kv => kv.Key).Select(kv => $"scale {kv.Key} {kv.Value:F3} s")));
         return measured.ToDictionary();
     }
