@@ -16,8 +16,9 @@ internal static class ModesMain
         var quick = TrainingSettings.Quick with
         {
             Iterations = options.Iterations, MaxSize = options.Sizes[0], Threads = cores, Compute = ComputePrecisions.Parse(options.Compute, "cpu"),
+            Seed = options.Seed,
         };
-        Console.WriteLine($"modes: {options.Image} at {quick.MaxSize} px, {quick.Iterations} iterations per scale, {cores} cores, compute {quick.Compute.Name()}, {options.Samples} samples per k for SWD");
+        Console.WriteLine($"modes: {options.Image} at {quick.MaxSize} px, {quick.Iterations} iterations per scale, {cores} cores, compute {quick.Compute.Name()}, seed {quick.Seed}, {options.Samples} samples per k for SWD");
 
         var serial = ModesBenchmark.MeasureSerialWork(image, quick, iterations: 3, cores);
         var perIteration = serial.PerIteration;
@@ -82,7 +83,7 @@ internal static class ModesMain
         if (options.Json is { } json)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
-            File.WriteAllText(json, JsonSerializer.Serialize(new { cores, iterations = quick.Iterations, maxSize = quick.MaxSize, perIteration, ceiling, serialSeconds, sideBySide = serial.SideBySide, laneEfficiency = serial.LaneEfficiency, results },
+            File.WriteAllText(json, JsonSerializer.Serialize(new { cores, iterations = quick.Iterations, maxSize = quick.MaxSize, seed = quick.Seed, compute = quick.Compute.Name(), perIteration, ceiling, serialSeconds, sideBySide = serial.SideBySide, laneEfficiency = serial.LaneEfficiency, results },
                 new JsonSerializerOptions { WriteIndented = true }));
             string chart = Path.ChangeExtension(json, null) + "-timeline.png";
             TimelineChart.Write(results, chart);
@@ -96,16 +97,18 @@ internal static class ModesMain
     private static int Project(Args options, RgbImage image, int size)
     {
         int cores = options.Threads, iterations = TrainingSettings.Paper.Iterations;
-        Console.WriteLine($"projection for the paper preset ({size} px, {iterations} iterations per scale) on {cores} cores, from {options.Iterations} timed iteration(s) per scale:");
+        var compute = ComputePrecisions.Parse(options.Compute, "cpu");
+        Console.WriteLine($"projection for the paper preset ({size} px, {iterations} iterations per scale, compute {compute.Name()}) on {cores} cores, " +
+                          $"from {options.Iterations} timed iteration(s) per scale:");
         Console.WriteLine($"{"scale",5} {"size",9} {"SinGAN s/it",12} {"SETGAN 1 thread",16} {"SETGAN all",11}");
-        var costs = ModesProjection.Measure(image, size, cores, options.Iterations);
+        var costs = ModesProjection.Measure(image, size, cores, options.Iterations, compute);
         foreach (var c in costs) Console.WriteLine($"{c.Scale,5} {c.Size,9} {c.Sequential,12:F3} {c.ParallelOneThread,16:F3} {c.ParallelAllThreads,11:F3}");
         double sequential = ModesProjection.Sequential(costs, iterations), parallel = ModesProjection.Parallel(costs, iterations, cores);
         Console.WriteLine($"PROJECTED: SinGAN sequential {sequential / 3600:F1} h, SETGAN parallel {parallel / 3600:F1} h: {sequential / parallel:F2}x (paper, measured on an RTX 2080Ti: 60 -> 15 min, 4x)");
         if (options.Json is { } json)
         {
             string file = Path.ChangeExtension(json, null) + "-projection.json";
-            File.WriteAllText(file, JsonSerializer.Serialize(new { size, cores, iterations, costs, sequentialSeconds = sequential, parallelSeconds = parallel, projected = true },
+            File.WriteAllText(file, JsonSerializer.Serialize(new { size, cores, iterations, compute = compute.Name(), costs, sequentialSeconds = sequential, parallelSeconds = parallel, projected = true },
                 new JsonSerializerOptions { WriteIndented = true }));
             Console.WriteLine($"wrote {file}");
         }

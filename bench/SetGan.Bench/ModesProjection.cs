@@ -17,9 +17,9 @@ public static class ModesProjection
     public sealed record ScaleCost(int Scale, string Size, double Sequential, double ParallelOneThread, double ParallelAllThreads);
 
     /// <summary>Seconds per iteration of each scale: SinGAN's (fed by the scales below, all threads) and SETGAN's (one thread and all threads).</summary>
-    public static List<ScaleCost> Measure(RgbImage image, int maxSize, int cores, int timed)
+    public static List<ScaleCost> Measure(RgbImage image, int maxSize, int cores, int timed, ComputePrecision compute)
     {
-        var settings = TrainingSettings.Paper with { MaxSize = maxSize, Iterations = timed + 1 };
+        var settings = TrainingSettings.Paper with { MaxSize = maxSize, Iterations = timed + 1, Compute = compute };
         var geometry = PyramidGeometry.ForImage(image.Width, image.Height, maxSize);
         var reals = PyramidTrainer.RealPyramid(image, geometry);
         var lower = new List<TrainedScale>();

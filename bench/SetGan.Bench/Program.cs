@@ -54,18 +54,18 @@ static void Usage(TextWriter writer)
 {
     writer.WriteLine("usage: setgan-bench training [--sizes 128,250] [--iterations 2] [--warmup 1] [--rounds 2] [--threads 2] [--image samples/balloons.png] [--json bench/results/training.json] [--no-peer] [--no-bf16]");
     writer.WriteLine("       setgan-bench inference [--sizes 250] [--repeats 20] [--threads 2] [--image samples/balloons.png] [--json bench/results/inference.json]");
-    writer.WriteLine("       setgan-bench modes [--sizes 128] [--iterations 100] [--threads 2] [--samples 4] [--variants sequential,parallel,...] [--compute auto|float32|bf16] [--image samples/balloons.png] [--json bench/results/modes.json]");
+    writer.WriteLine("       setgan-bench modes [--sizes 128] [--iterations 100] [--threads 2] [--samples 4] [--variants sequential,parallel,...] [--compute auto|float32|bf16] [--seed 1] [--image samples/balloons.png] [--json bench/results/modes.json]");
     writer.WriteLine("       setgan-bench agent [--sizes 250] [--rounds 2] [--json bench/results/agent.json]   (the real agent: start-up, memory, samples/s, sensing cost)");
     writer.WriteLine("       setgan-bench link [--rounds 2] [--json bench/results/link.json]   (the embedded hub: telemetry from 100 devices, image bytes/s, budget change to new k)");
     writer.WriteLine("       setgan-bench fleet [--devices 100,250,500,1000,1500] [--seconds 20] [--json bench/results/fleet.json]   (devices one fleet service holds: telemetry stored/s, dashboard latency)");
-    writer.WriteLine("       setgan-bench modes --project 250 [--iterations 1] [--threads 2]   (projects the paper preset's wall-clock from per-scale costs)");
+    writer.WriteLine("       setgan-bench modes --project 250 [--iterations 1] [--threads 2] [--compute auto|float32|bf16]   (projects the paper preset's wall-clock from per-scale costs)");
 }
 
 internal sealed record Args(string Command, int[] Sizes, int Iterations, int Warmup, int Rounds, int Threads, string Image, string? Json, bool Peer, int Repeats, int Samples, int? ProjectSize,
-    string[]? Variants = null, bool Bf16 = true, string Compute = "auto")
+    string[]? Variants = null, bool Bf16 = true, string Compute = "auto", int Seed = 1)
 {
     private static readonly string[] Options = ["--sizes", "--iterations", "--warmup", "--rounds", "--threads", "--image", "--json", "--no-json",
-        "--no-peer", "--no-bf16", "--compute", "--repeats", "--samples", "--project", "--variants", "--devices", "--seconds", "--panels", "--connect-batch", "--images"];
+        "--no-peer", "--no-bf16", "--compute", "--repeats", "--samples", "--project", "--variants", "--devices", "--seconds", "--panels", "--connect-batch", "--images", "--seed"];
 
     /// <summary>The first option this tool does not know, so a typo is an error rather than a silently ignored flag.</summary>
     public static string? Unknown(string[] args) => args.Skip(1).FirstOrDefault(a => a.StartsWith('-') && !Options.Contains(a));
@@ -79,6 +79,6 @@ internal sealed record Args(string Command, int[] Sizes, int Iterations, int War
             !args.Contains("--no-peer"), int.Parse(Value("--repeats", "20")), int.Parse(Value("--samples", "4")),
             args.Contains("--project") ? int.Parse(Value("--project", "250")) : null,
             args.Contains("--variants") ? Value("--variants", "").Split(',', StringSplitOptions.RemoveEmptyEntries) : null,
-            !args.Contains("--no-bf16"), Value("--compute", "auto"));
+            !args.Contains("--no-bf16"), Value("--compute", "auto"), int.Parse(Value("--seed", "1")));
     }
 }

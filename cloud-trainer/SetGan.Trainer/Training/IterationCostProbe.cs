@@ -7,7 +7,7 @@ namespace SetGan.Trainer.Training;
 /// Measures what one SETGAN iteration of each scale costs on this machine, at the run's precision, on one thread:
 /// the parallel modes plan their lanes on these figures. No formula holds across precisions: on the quick preset
 /// (this 2-core machine) pixels x nfc^2 gives the finest scale 56 % of the work, as float32 measures, but bf16
-/// measures 44-45 %, because bf16 shrinks the convs and not the small scales' per-op overhead. On the formula, bf16
+/// measures 39-45 %, because bf16 shrinks the convs and not the small scales' per-op overhead. On the formula, bf16
 /// gave the finest scale a lane of its own, and the other lane, with everything else, finished 22 s later.
 /// </summary>
 /// <remarks>
@@ -28,7 +28,7 @@ public static class IterationCostProbe
     /// of a scale costs the same, so a planner can pass one step of each (a third of the time).
     /// </param>
     public static IReadOnlyDictionary<int, double> Measure(IReadOnlyList<Tensor> reals, PyramidGeometry geometry, IEnumerable<int> scales,
-        TrainingSettings settings, Device device, int iterations)
+        TrainingSettings settings, Device device, int iterations, CancellationToken cancel = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
         var probe = settings with { Iterations = iterations + 1, EarlyStop = null };
@@ -40,7 +40,7 @@ public static class IterationCostProbe
             try
             {
                 set_num_threads(1);
-                foreach (int n in scales) seconds[n] = Time(n, reals, geometry, probe, device);
+                foreach (int n in scales) seconds[n] = Time(n, reals, geometry, probe, device, cancel);
             }
             catch (Exception e)
             {
@@ -52,7 +52,8 @@ public static class IterationCostProbe
         if (failure is not null) throw failure;
         return seconds;
     }
-    private static double Time(int n, IReadOnlyList<Tensor> reals, PyramidGeometry geometry, TrainingSettings probe, Device device)
+
+    private static double Time(int n, IReadOnlyList<Tensor> reals, PyramidGeometry geometry, TrainingSettings probe, Device device, CancellationToken cancel)
     {
         using var weights = ScaleRun.Random(n, probe);
         using var draws = ScaleRun.Random(n, probe);
@@ -64,7 +65,7 @@ public static class IterationCostProbe
             using var below = job.Below;
             var times = new List<double>();
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var outcome = ScaleTrainer.Train(job, G, D, _ => { times.Add(clock.Elapsed.TotalSeconds); clock.Restart(); }, CancellationToken.None);
+            var outcome = ScaleTrainer.Train(job, G, D, _ => { times.Add(clock.Elapsed.TotalSeconds); clock.Restart(); }, cancel);
             outcome.ZOpt.Dispose();
             return times.Skip(1).Average(); // the first iteration pays for allocations and kernel setup
         }

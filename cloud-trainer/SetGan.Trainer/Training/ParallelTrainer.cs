@@ -29,7 +29,7 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
 
         int cores = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
         var realTensors = reals.Select(r => TorchImages.ToTensor(r, device)).ToArray();
-        var perIteration = IterationCosts(toTrain, cores, realTensors, geometry, device);
+        var perIteration = IterationCosts(toTrain, cores, realTensors, geometry, device, cancel);
         var lanes = LaneSchedule.Plan(toTrain.ToDictionary(n => n, n => perIteration[n] * settings.Iterations), cores,
             prefixFirst: settings.Mode == TrainingMode.Progressive);
         log.Information("Parallel training on {Cores} cores: {Lanes}", cores, string.Join(" | ", lanes.Select(l => $"lane {l.Id}: scales {string.Join(",", l.Scales)}")));
@@ -131,12 +131,14 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
     /// there is a plan to make, that is more scales than cores; otherwise every scale gets a lane and pixels x nfc^2 only
     /// ranks them for the core broker.
     /// </summary>
-    private Dictionary<int, double> IterationCosts(IReadOnlyList<int> scales, int cores, IReadOnlyList<Tensor> reals, PyramidGeometry geometry, Device device)
+    private Dictionary<int, double> IterationCosts(IReadOnlyList<int> scales, int cores, IReadOnlyList<Tensor> reals, PyramidGeometry geometry, Device device,
+        CancellationToken cancel)
     {
         if (cores < 2 || scales.Count <= cores)
             return scales.ToDictionary(n => n, n => (double)geometry.Sizes[n].Pixels * Math.Pow(NetworkWidth.Nfc(n, settings.NfcInit), 2));
+        log.Information("Measuring each scale on one thread to plan the lanes");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var measured = IterationCostProbe.Measure(reals, geometry, scales, settings with { DSteps = 1, GSteps = 1 }, device, iterations: 2);
+        var measured = IterationCostProbe.Measure(reals, geometry, scales, settings with { DSteps = 1, GSteps = 1 }, device, iterations: 2, cancel);
         log.Information("Measured each scale on one thread, to plan the lanes ({Seconds:F1} s; seconds per critic + generator step): {Costs}", clock.Elapsed.TotalSeconds,
             string.Join(", ", measured.OrderBy(kv => kv.Key).Select(kv => $"scale {kv.Key} {kv.Value:F3} s")));
         return measured.ToDictionary();

@@ -17,7 +17,7 @@ public sealed class IterationCostProbeTests
         {
             int finest = geometry.ScaleCount - 1;
             var scales = new[] { 0, 1, finest };
-            var seconds = IterationCostProbe.Measure(reals, geometry, scales, settings with { DSteps = 1, GSteps = 1 }, CPU, iterations: 1);
+            var seconds = IterationCostProbe.Measure(reals, geometry, scales, settings with { DSteps = 1, GSteps = 1 }, CPU, iterations: 1, TestContext.Current.CancellationToken);
 
             seconds.Keys.Order().ShouldBe(scales);
             seconds.Values.ShouldAllBe(s => s > 0 && double.IsFinite(s));
