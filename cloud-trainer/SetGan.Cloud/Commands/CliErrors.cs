@@ -13,7 +13,11 @@ public static class CliErrors
     public const int Failure = 1;
     public const int Interrupted = 130;
 
-    public static async Task<int> Run(Func<Task<int>> action, string? onInterrupt = null)
+    public static async Task<int> Run(Func<Task<int>> action, string? onInterrupt = null) =>
+        await Run(action, System.Console.Error, onInterrupt);
+
+    /// <summary>As <see cref="Run(Func{Task{int}}, string?)"/>, with the error lines going to <paramref name="stderr"/>.</summary>
+    public static async Task<int> Run(Func<Task<int>> action, TextWriter stderr, string? onInterrupt = null)
     {
         try
         {
@@ -21,18 +25,28 @@ public static class CliErrors
         }
         catch (OperationCanceledException)
         {
-            Error(onInterrupt ?? "interrupted");
+            Error(stderr, onInterrupt ?? "interrupted");
             return Interrupted;
         }
-        catch (Exception e) when (e is ImageLoadException or CheckpointException or TrainingDivergedException or PackageException or ProfileException or ArgumentException or ArgumentOutOfRangeException or FormatException
-                                       or InvalidOperationException or IOException or UnauthorizedAccessException or KeyNotFoundException
-                                       or SetGan.Fleet.Client.FleetApiException)
+        catch (Exception e) when (IsUsers(e))
         {
-            Error(e.Message);
+            Error(stderr, e.Message);
+            return Failure;
+        }
+        // Work on several threads (the parallel trainer's lanes) can fail more than once: one line per failure.
+        catch (AggregateException e) when (e.Flatten().InnerExceptions.All(IsUsers))
+        {
+            foreach (var inner in e.Flatten().InnerExceptions) Error(stderr, inner.Message);
             return Failure;
         }
     }
 
-    public static void Error(string message) =>
-        System.Console.Error.WriteLine($"error: {message.ReplaceLineEndings(" ")}");
+    /// <summary>Errors that say what to fix: their message is the whole story, a stack trace would only bury it.</summary>
+    private static bool IsUsers(Exception e) =>
+        e is ImageLoadException or CheckpointException or TrainingDivergedException or PackageException or ProfileException or ArgumentException or FormatException
+            or InvalidOperationException or IOException or UnauthorizedAccessException or KeyNotFoundException or SetGan.Fleet.Client.FleetApiException;
+
+    public static void Error(string message) => Error(System.Console.Error, message);
+
+    private static void Error(TextWriter stderr, string message) => stderr.WriteLine($"error: {message.ReplaceLineEndings(" ")}");
 }
