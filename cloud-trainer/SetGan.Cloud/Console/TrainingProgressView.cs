@@ -23,7 +23,7 @@ public sealed class TrainingProgressView : ITrainingObserver
     {
         this.log = log;
         iterations = settings.Iterations;
-        costPerIteration = geometry.Sizes.Select((s, n) => (double)s.Pixels * Math.Pow(NetworkWidth.Nfc(n, settings.NfcInit), 2)).ToArray();
+        costPerIteration = geometry.Sizes.Select((s, n) => NetworkWidth.ConvWork(s, n, settings.NfcInit)).ToArray();
         perScale = new ProgressTask?[geometry.ScaleCount];
         if (context is null) return;
         double total = costPerIteration.Sum() * iterations;

@@ -44,6 +44,14 @@ public sealed class MixedPrecisionGuard(int scale, params SinGanBody[] networks)
         return losses;
     }
 
+    /// <summary>The one warning a scale gets when <paramref name="redone"/> of its bf16 <paramref name="steps"/> were done again in float32.</summary>
+    public static void WarnIfRedone(Serilog.ILogger log, int scale, int redone, string steps)
+    {
+        if (redone > 0)
+            log.Warning("Scale {Scale}: {Redone} bf16 {Steps:l} had a non-finite loss or gradients and were done again in float32 (docs/native-blockers.md, blocker 3)",
+                scale, redone, steps);
+    }
+
     /// <summary>
     /// One check over all gradients: a NaN or an infinity in any of them makes the sum of their sums non-finite. (Finite
     /// gradients whose sums overflow float32 would read as non-finite too, and a step that large is not one to keep.)

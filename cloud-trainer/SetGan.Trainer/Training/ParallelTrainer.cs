@@ -73,9 +73,7 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
             dir.ReplaceGenerator(record with { ChainTune = tune }, done[k].G);
             log.Information("Scale {Scale} tuned on the reconstruction from below: rec {Before:F4} -> {After:F4} in {Steps} steps, {Seconds:F1} s",
                 k, tune.RecBefore, tune.RecAfter, tune.Steps, tune.Seconds);
-            if (tune.RedoneInFloat32 > 0)
-                log.Warning("Scale {Scale}: {Redone} bf16 chain-tuning steps had a non-finite loss or gradients and were done again in float32 (docs/native-blockers.md, blocker 3)",
-                    k, tune.RedoneInFloat32);
+            MixedPrecisionGuard.WarnIfRedone(log, k, tune.RedoneInFloat32, "chain-tuning steps");
         }
         foreach (var n in done.Keys.ToList()) Completed(done[n]);
 
@@ -135,7 +133,7 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
         CancellationToken cancel)
     {
         if (cores < 2 || scales.Count <= cores)
-            return scales.ToDictionary(n => n, n => (double)geometry.Sizes[n].Pixels * Math.Pow(NetworkWidth.Nfc(n, settings.NfcInit), 2));
+            return scales.ToDictionary(n => n, n => NetworkWidth.ConvWork(geometry.Sizes[n], n, settings.NfcInit));
         log.Information("Measuring each scale on one thread to plan the lanes");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var measured = IterationCostProbe.Measure(reals, geometry, scales, settings with { DSteps = 1, GSteps = 1 }, device, iterations: 2, cancel);

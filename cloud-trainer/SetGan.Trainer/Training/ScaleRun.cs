@@ -49,9 +49,7 @@ public static class ScaleRun
         dir.SaveScale(record, G, D);
         D.Dispose();
         TrainedPyramid.Freeze(G);
-        if (outcome.RedoneInFloat32 > 0)
-            log.Warning("Scale {Scale}: {Redone} bf16 steps had a non-finite loss or gradients and were done again in float32 (docs/native-blockers.md, blocker 3)",
-                n, outcome.RedoneInFloat32);
+        MixedPrecisionGuard.WarnIfRedone(log, n, outcome.RedoneInFloat32, "steps");
         if (outcome.EarlyStop is { } why) log.Information("Scale {Scale} stopped early after {Iterations} iterations: {Reason}", n, record.Iterations, why);
         log.Information("Scale {Scale} done in {Seconds:F1} s: errD {ErrD:F4}, errG {ErrG:F4}, rec {RecLoss:F4}, noise_amp {NoiseAmp:F4}",
             n, record.Seconds, record.ErrD, record.ErrG, record.RecLoss, record.NoiseAmp);
