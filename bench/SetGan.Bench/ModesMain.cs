@@ -40,6 +40,8 @@ internal static class ModesMain
             ("parallel", quick with { Mode = TrainingMode.Parallel }, false),
             ("progressive", quick with { Mode = TrainingMode.Progressive }, true),
             ("parallel+early-stop", quick with { Mode = TrainingMode.Parallel, EarlyStop = new EarlyStopSettings() }, false),
+            ("parallel+handover", quick with { Mode = TrainingMode.Parallel, HandOver = true }, false),
+            ("parallel+early-stop+handover", quick with { Mode = TrainingMode.Parallel, EarlyStop = new EarlyStopSettings(), HandOver = true }, false),
         };
         if (options.Variants is { } chosen)
         {

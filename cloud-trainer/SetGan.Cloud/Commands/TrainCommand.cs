@@ -42,12 +42,18 @@ public static class TrainCommand
                 "are trained, so quality grows with k as in SinGAN (0 = off, the paper's plain parallel mode).",
             DefaultValueFactory = _ => TrainingSettings.Quick.ChainTuneSteps,
         };
+        var handOver = new Option<bool>("--handover")
+        {
+            Description = "parallel/progressive (ours): each G_n trains on the real image from below only until G_0..G_{n-1} are final, then on " +
+                "their random samples as in SinGAN, so it learns to make objects out of blobs; on these 2 cores it closes most of the sample-quality gap " +
+                "(docs/benchmarks.md). Scales on another lane switch part way, so runs on more than one thread are not bit-for-bit reproducible.",
+        };
         var publish = new Option<string?>("--publish") { Description = "progressive: folder for the packages (kK/ per usable k) and events.jsonl; default OUT-packages." };
         var key = new Option<string>("--key") { Description = "progressive: the private signing key for the packages.", DefaultValueFactory = _ => Path.Combine("keys", SetGan.Core.Packaging.PackageSigning.PrivateKeyFile) };
 
         var command = new Command("train", "Train a SinGAN pyramid for one image (SinGAN sequential, or SETGAN parallel/progressive), with a checkpoint per scale.")
         {
-            image, preset, iterations, maxSize, seed, device, threads, compute, output, force, mode, earlyStop, minIterations, ssimTarget, chainTune, publish, key,
+            image, preset, iterations, maxSize, seed, device, threads, compute, output, force, mode, earlyStop, minIterations, ssimTarget, chainTune, handOver, publish, key,
         };
         command.SetAction((parse, cancel) => CliErrors.Run(async () =>
         {
@@ -66,6 +72,7 @@ public static class TrainCommand
             if (parse.GetValue(ssimTarget) is { } t)
                 settings = settings with { SsimTarget = t is > 0 and <= 1 ? t : throw new ArgumentException("--ssim-target must be in (0, 1]") };
             settings = settings with { ChainTuneSteps = parse.GetValue(chainTune) is >= 0 and var steps ? steps : throw new ArgumentException("--chain-tune must be 0 or more") };
+            settings = settings with { HandOver = parse.GetValue(handOver) };
             string path = parse.GetValue(image)!, outDir = parse.GetValue(output)!;
             string? privateKey = settings.Mode == TrainingMode.Progressive ? PackageCommands.ReadKey(parse.GetValue(key)!) : null;
             string publishTo = parse.GetValue(publish) ?? Path.GetFullPath(outDir).TrimEnd('/') + "-packages";

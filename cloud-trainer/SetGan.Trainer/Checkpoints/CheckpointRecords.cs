@@ -50,6 +50,12 @@ public sealed record ScaleRecord
     /// <summary>Why this scale stopped before its iteration budget, when it did.</summary>
     public string? EarlyStop { get; init; }
 
+    /// <summary>
+    /// Parallel modes with hand-over: the iteration at which this scale's input from below changed from the real image to
+    /// the generated chain (0: on the chain throughout); null when it never did.
+    /// </summary>
+    public int? HandedOverAt { get; init; }
+
     /// <summary>Parallel modes: the tuning on the reconstruction from below (<c>ChainTuning</c>), once it is done.</summary>
     public ChainTuneRecord? ChainTune { get; init; }
 }

@@ -16,7 +16,8 @@ public sealed record EarlyStopSettings(int MinIterations = 40, int Window = 20, 
 /// matters for quality; so a plateau first triggers that step, and the scale stops after a further
 /// quarter of the iterations it took to get there (the same 80/20 split), or at the next plateau.
 /// </summary>
-public sealed class EarlyStop(EarlyStopSettings settings, int maxIterations)
+/// <paramref name="startsAt"/> counts the minimum from a later iteration (a watch started again after a hand-over).
+public sealed class EarlyStop(EarlyStopSettings settings, int maxIterations, int startsAt = 0)
 {
     private readonly List<double> rec = [];
 
@@ -41,7 +42,7 @@ public sealed class EarlyStop(EarlyStopSettings settings, int maxIterations)
             }
             return EarlyStopAction.Continue;
         }
-        if (iteration < settings.MinIterations || rec.Count < 2 * settings.Window || iteration >= maxIterations) return EarlyStopAction.Continue;
+        if (iteration - startsAt < settings.MinIterations || rec.Count < 2 * settings.Window || iteration >= maxIterations) return EarlyStopAction.Continue;
         double recent = rec.TakeLast(settings.Window).Average();
         double before = rec.SkipLast(settings.Window).TakeLast(settings.Window).Average();
         if (recent < before * (1 - settings.Tolerance)) return EarlyStopAction.Continue;

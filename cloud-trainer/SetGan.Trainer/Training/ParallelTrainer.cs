@@ -77,6 +77,14 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
         }
         foreach (var n in done.Keys.ToList()) Completed(done[n]);
 
+        // Hand-over: G_n reads G_0..G_{n-1} once they are published, that is frozen, tuned, and never written again.
+        ScaleConditioning? ChainBelow(int n)
+        {
+            lock (gate)
+                return published < n - 1 ? null
+                    : new ScaleConditioning.OnGenerated(Enumerable.Range(0, n).Select(i => done[i]).ToList(), geometry.Sizes.Take(n).ToList(), geometry.Sizes[n], device);
+        }
+
         var failures = new List<Exception>();
         var threads = lanes.Select(lane => new Thread(() =>
         {
@@ -87,7 +95,8 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
                     exit.Token.ThrowIfCancellationRequested();
                     var (G, D) = networks[n];
                     var random = randoms[n];
-                    var job = ScaleJob.Parallel(n, realTensors[n], n > 0 ? realTensors[n - 1] : null, geometry.Sizes, settings, device, random) with
+                    var job = ScaleJob.Parallel(n, realTensors[n], n > 0 ? realTensors[n - 1] : null, geometry.Sizes, settings, device, random,
+                        settings.HandOver ? () => ChainBelow(n) : null) with
                     {
                         ThreadsWanted = () => broker.Threads(lane.Id),
                         Worked = () => broker.Worked(lane.Id, perIteration[n]),

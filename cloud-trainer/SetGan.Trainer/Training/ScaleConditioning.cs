@@ -14,6 +14,12 @@ public abstract class ScaleConditioning : IDisposable
     /// <summary>The input from below for the reconstruction loss and noise_amp.</summary>
     public abstract Tensor Reconstruction();
 
+    /// <summary>
+    /// Called before every iteration: true when the input from below has just changed (<see cref="HandOver"/>),
+    /// so the trainer must compute the reconstruction and noise_amp again.
+    /// </summary>
+    public virtual bool TryHandOver() => false;
+
     public virtual void Dispose() { }
 
     /// <summary>SinGAN: the frozen generators below, run with random noise or with z_opt.</summary>
@@ -32,6 +38,35 @@ public abstract class ScaleConditioning : IDisposable
         public override Tensor Random(torch.Generator? random) => realBelowUpsampled.alias();
         public override Tensor Reconstruction() => realBelowUpsampled.alias();
         public override void Dispose() => realBelowUpsampled.Dispose();
+    }
+
+    /// <summary>
+    /// SETGAN's start, SinGAN's finish (ours, beyond the paper): the real image from below while the scales below are
+    /// still training, then, from the first iteration after G_0..G_{n-1} are finished, their generated samples.
+    /// Training only on the real image teaches G_n to add detail to an image that is already right; SinGAN's G_n
+    /// learns to make objects out of the blobs that random samples from below contain. On a lane that trains
+    /// scales in order the scale below is done before G_n starts, so those scales train the SinGAN way throughout,
+    /// at no cost in wall time; a scale on another lane is handed over part way.
+    /// <paramref name="chainBelow"/> returns null until the chain below is final (trained and chain-tuned).
+    /// </summary>
+    public sealed class HandOver(Tensor realBelowUpsampled, Func<ScaleConditioning?> chainBelow) : ScaleConditioning
+    {
+        private ScaleConditioning current = new OnReal(realBelowUpsampled);
+
+        public bool OnChain { get; private set; }
+
+        public override Tensor Random(torch.Generator? random) => current.Random(random);
+        public override Tensor Reconstruction() => current.Reconstruction();
+
+        public override bool TryHandOver()
+        {
+            if (OnChain || chainBelow() is not { } chain) return false;
+            current.Dispose();
+            current = chain;
+            return OnChain = true;
+        }
+
+        public override void Dispose() => current.Dispose();
     }
 
     /// <summary>Scale 0 has nothing below it: zeros.</summary>

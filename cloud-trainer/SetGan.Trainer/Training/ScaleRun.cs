@@ -45,11 +45,15 @@ public static class ScaleRun
             Iterations = outcome.Last.Iteration, Seconds = outcome.Last.Elapsed.TotalSeconds,
             ErrD = outcome.Last.ErrD, ErrG = outcome.Last.ErrG, RecLoss = outcome.Last.RecLoss,
             EarlyStop = outcome.EarlyStop,
+            HandedOverAt = outcome.HandedOverAt,
         };
         dir.SaveScale(record, G, D);
         D.Dispose();
         TrainedPyramid.Freeze(G);
         MixedPrecisionGuard.WarnIfRedone(log, n, outcome.RedoneInFloat32, "steps");
+        if (outcome.HandedOverAt is > 0 and var at)
+            log.Information("Scale {Scale} trained {Iterations} iterations on the real image below, then {Chain} on samples of G_0..G_{Below}",
+                n, at, record.Iterations - at, n - 1);
         if (outcome.EarlyStop is { } why) log.Information("Scale {Scale} stopped early after {Iterations} iterations: {Reason}", n, record.Iterations, why);
         log.Information("Scale {Scale} done in {Seconds:F1} s: errD {ErrD:F4}, errG {ErrG:F4}, rec {RecLoss:F4}, noise_amp {NoiseAmp:F4}",
             n, record.Seconds, record.ErrD, record.ErrG, record.RecLoss, record.NoiseAmp);

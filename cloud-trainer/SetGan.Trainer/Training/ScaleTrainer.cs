@@ -25,17 +25,26 @@ public sealed record ScaleJob(int Scale, Tensor Real, ScaleConditioning Below, S
         new(n, real, n == 0 ? new ScaleConditioning.Coarsest(sizes[0], device) : new ScaleConditioning.OnGenerated(lower, sizes.Take(n).ToList(), sizes[n], device),
             sizes[n], settings, device, random);
 
-    /// <summary>SETGAN's job for scale n: fed the real image of scale n-1, upsampled; its own random stream.</summary>
-    public static ScaleJob Parallel(int n, Tensor real, Tensor? realBelow, IReadOnlyList<ScaleSize> sizes, TrainingSettings settings, Device device, torch.Generator? random) =>
-        new(n, real, n == 0 ? new ScaleConditioning.Coarsest(sizes[0], device) : new ScaleConditioning.OnReal(PyramidSampler.Upsample(realBelow!, sizes[n])),
-            sizes[n], settings, device, random);
+    /// <summary>
+    /// SETGAN's job for scale n: fed the real image of scale n-1, upsampled; its own random stream. With <paramref name="chainBelow"/>,
+    /// handed over to the generated chain once that returns one (<see cref="ScaleConditioning.HandOver"/>).
+    /// </summary>
+    public static ScaleJob Parallel(int n, Tensor real, Tensor? realBelow, IReadOnlyList<ScaleSize> sizes, TrainingSettings settings, Device device, torch.Generator? random,
+        Func<ScaleConditioning?>? chainBelow = null)
+    {
+        ScaleConditioning below = n == 0 ? new ScaleConditioning.Coarsest(sizes[0], device)
+            : chainBelow is null ? new ScaleConditioning.OnReal(PyramidSampler.Upsample(realBelow!, sizes[n]))
+            : new ScaleConditioning.HandOver(PyramidSampler.Upsample(realBelow!, sizes[n]), chainBelow);
+        return new(n, real, below, sizes[n], settings, device, random);
+    }
 }
 
 /// <summary>
-/// The outcome of one scale: noise_amp, z_opt, the last losses, why it stopped early (if it did), and how many bf16 steps
-/// were done again in float32 (<see cref="MixedPrecisionGuard"/>).
+/// The outcome of one scale: noise_amp, z_opt, the last losses, why it stopped early (if it did), how many bf16 steps
+/// were done again in float32 (<see cref="MixedPrecisionGuard"/>), and after how many iterations on the real image below
+/// it was handed over to the generated chain (<see cref="ScaleConditioning.HandOver"/>), if it was.
 /// </summary>
-public sealed record ScaleOutcome(double NoiseAmp, Tensor ZOpt, IterationReport Last, string? EarlyStop = null, int RedoneInFloat32 = 0);
+public sealed record ScaleOutcome(double NoiseAmp, Tensor ZOpt, IterationReport Last, string? EarlyStop = null, int RedoneInFloat32 = 0, int? HandedOverAt = null);
 
 /// <summary>
 /// SinGAN's train_single_scale: WGAN-GP with alpha-weighted reconstruction, Dsteps critic steps
@@ -56,11 +65,7 @@ public static class ScaleTrainer
             ? PyramidSampler.Noise(0, size, job.Device, job.Random).contiguous()
             : zeros(1, 3, size.Height, size.Width, device: job.Device);
 
-        // z_prev (the reconstruction from below) and noise_amp_n = noise_amp_init * RMSE(real_n, z_prev).
-        using var zPrev = job.Below.Reconstruction();
-        double noiseAmp = job.Scale == 0 ? 1.0 : NoiseAmp(real, zPrev, s.NoiseAmpInit);
-        using var zPrevPadded = PyramidSampler.PadInput(zPrev);
-        using var recInput = PyramidSampler.PadInput(zOpt * noiseAmp + zPrev);
+        var below = ReconstructionFromBelow.Of(job, zOpt);
 
         using var optimizerD = optim.Adam(D.parameters(), s.LearningRateD, s.Beta1, 0.999);
         using var optimizerG = optim.Adam(G.parameters(), s.LearningRateG, s.Beta1, 0.999);
@@ -73,78 +78,127 @@ public static class ScaleTrainer
         var guard = new MixedPrecisionGuard(G, D, job.Scale);
         var earlyStop = s.EarlyStop is { } es ? new EarlyStop(es, s.Iterations) : null;
         int threads = 0;
-        for (int epoch = 0; epoch < s.Iterations; epoch++)
+        int? handedOverAt = null;
+        bool lrBroughtForward = false;
+        void ScheduleLearningRate(double factor, int milestoneIn)
         {
-            cancel.ThrowIfCancellationRequested();
-            if (job.ThreadsWanted?.Invoke() is { } wanted && wanted != threads) set_num_threads(threads = wanted);
-            using var scope = NewDisposeScope();
-            var noise_ = PyramidSampler.Noise(job.Scale, size, job.Device, job.Random);
-            Tensor noise = null!, prevPadded = null!;
-            double errD = 0, errG = 0, rec = 0;
-
-            for (int j = 0; j < s.DSteps; j++)
+            foreach (var optimizer in new[] { optimizerD, optimizerG })
+                foreach (var group in optimizer.ParamGroups) group.LearningRate *= factor;
+            schedulerD = optim.lr_scheduler.MultiStepLR(optimizerD, [milestoneIn], s.Gamma);
+            schedulerG = optim.lr_scheduler.MultiStepLR(optimizerG, [milestoneIn], s.Gamma);
+        }
+        try
+        {
+            for (int epoch = 0; epoch < s.Iterations; epoch++)
             {
-                // SinGAN draws a new random image from the scales below for every critic step.
-                // SETGAN feeds the real image from below instead (ScaleConditioning.OnReal).
-                var prev = job.Below.Random(job.Random);
-                prevPadded = PyramidSampler.PadInput(prev);
-                noise = PyramidSampler.PadInput(job.Scale == 0 ? noise_ : noise_ * noiseAmp + prev);
-
-                errD = guard.Step(() =>
+                cancel.ThrowIfCancellationRequested();
+                if (job.Below.TryHandOver())
                 {
-                    optimizerD.zero_grad();
-                    var errDReal = -D.forward(real).mean();
-                    Tensor fake;
-                    using (no_grad()) fake = G.forward(noise, prevPadded); // the critic step never needs G's graph
-                    var errDFake = D.forward(fake).mean();
-                    var penalty = GradientPenalty(D, real, fake, s.LambdaGrad, job.Random);
-                    var lossD = errDReal + errDFake + penalty;
-                    lossD.backward();
-                    return (double)lossD.item<float>();
-                }, D, double.IsFinite, epoch + 1, "critic");
-                optimizerD.step();
-            }
+                    below.Dispose();
+                    below = ReconstructionFromBelow.Of(job, zOpt);
+                    handedOverAt = epoch;
+                    // A plateau on the real image says nothing about the chain: a fresh watch, and SinGAN's schedule back.
+                    if (earlyStop is not null) earlyStop = new EarlyStop(s.EarlyStop!, s.Iterations, startsAt: epoch);
+                    if (lrBroughtForward) ScheduleLearningRate(1 / s.Gamma, milestoneIn: s.LrMilestone - epoch);
+                    lrBroughtForward = false;
+                }
+                double noiseAmp = below.NoiseAmp;
+                var zPrevPadded = below.ZPrevPadded;
+                var recInput = below.RecInput;
+                if (job.ThreadsWanted?.Invoke() is { } wanted && wanted != threads) set_num_threads(threads = wanted);
+                using var scope = NewDisposeScope();
+                var noise_ = PyramidSampler.Noise(job.Scale, size, job.Device, job.Random);
+                Tensor noise = null!, prevPadded = null!;
+                double errD = 0, errG = 0, rec = 0;
 
-            // G steps: the critic's weights get no gradient (saves their backward; the losses are unchanged).
-            SetRequiresGrad(D, false);
-            for (int j = 0; j < s.GSteps; j++)
-            {
-                (errG, rec) = guard.Step(() =>
+                for (int j = 0; j < s.DSteps; j++)
                 {
-                    optimizerG.zero_grad();
-                    // SinGAN reused the last critic step's fake here; newer PyTorch rejects that after the
-                    // optimiser step, so, as in the usual fix, the fake is generated again with current weights.
-                    var fake = G.forward(noise, prevPadded);
-                    var errGAdv = -D.forward(fake).mean();
-                    var recLoss = nn.functional.mse_loss(G.forward(recInput, zPrevPadded), real) * s.Alpha;
-                    (errGAdv + recLoss).backward();
-                    return ((double)errGAdv.item<float>(), (double)recLoss.item<float>());
-                }, G, l => double.IsFinite(l.Item1) && double.IsFinite(l.Item2), epoch + 1, "generator");
-                optimizerG.step();
-            }
-            SetRequiresGrad(D, true);
+                    // SinGAN draws a new random image from the scales below for every critic step.
+                    // SETGAN feeds the real image from below instead (ScaleConditioning.OnReal).
+                    var prev = job.Below.Random(job.Random);
+                    prevPadded = PyramidSampler.PadInput(prev);
+                    noise = PyramidSampler.PadInput(job.Scale == 0 ? noise_ : noise_ * noiseAmp + prev);
 
-            schedulerD.step();
-            schedulerG.step();
-            last = new IterationReport(job.Scale, epoch + 1, s.Iterations, errD, errG, rec, clock.Elapsed);
-            onIteration?.Invoke(last);
-            job.Worked?.Invoke();
-            var action = earlyStop?.Observe(epoch + 1, rec) ?? EarlyStopAction.Continue;
-            if (action == EarlyStopAction.Stop) break;
-            if (action == EarlyStopAction.StepLearningRate && epoch + 1 < s.LrMilestone)
-            {
-                // The plateau brings SinGAN's lr step forward; the milestone then does nothing more.
-                foreach (var optimizer in new[] { optimizerD, optimizerG })
-                    foreach (var group in optimizer.ParamGroups) group.LearningRate *= s.Gamma;
-                schedulerD = optim.lr_scheduler.MultiStepLR(optimizerD, [int.MaxValue], s.Gamma);
-                schedulerG = optim.lr_scheduler.MultiStepLR(optimizerG, [int.MaxValue], s.Gamma);
+                    errD = guard.Step(() =>
+                    {
+                        optimizerD.zero_grad();
+                        var errDReal = -D.forward(real).mean();
+                        Tensor fake;
+                        using (no_grad()) fake = G.forward(noise, prevPadded); // the critic step never needs G's graph
+                        var errDFake = D.forward(fake).mean();
+                        var penalty = GradientPenalty(D, real, fake, s.LambdaGrad, job.Random);
+                        var lossD = errDReal + errDFake + penalty;
+                        lossD.backward();
+                        return (double)lossD.item<float>();
+                    }, D, double.IsFinite, epoch + 1, "critic");
+                    optimizerD.step();
+                }
+
+                // G steps: the critic's weights get no gradient (saves their backward; the losses are unchanged).
+                SetRequiresGrad(D, false);
+                for (int j = 0; j < s.GSteps; j++)
+                {
+                    (errG, rec) = guard.Step(() =>
+                    {
+                        optimizerG.zero_grad();
+                        // SinGAN reused the last critic step's fake here; newer PyTorch rejects that after the
+                        // optimiser step, so, as in the usual fix, the fake is generated again with current weights.
+                        var fake = G.forward(noise, prevPadded);
+                        var errGAdv = -D.forward(fake).mean();
+                        var recLoss = nn.functional.mse_loss(G.forward(recInput, zPrevPadded), real) * s.Alpha;
+                        (errGAdv + recLoss).backward();
+                        return ((double)errGAdv.item<float>(), (double)recLoss.item<float>());
+                    }, G, l => double.IsFinite(l.Item1) && double.IsFinite(l.Item2), epoch + 1, "generator");
+                    optimizerG.step();
+                }
+                SetRequiresGrad(D, true);
+
+                schedulerD.step();
+                schedulerG.step();
+                last = new IterationReport(job.Scale, epoch + 1, s.Iterations, errD, errG, rec, clock.Elapsed);
+                onIteration?.Invoke(last);
+                job.Worked?.Invoke();
+                var action = earlyStop?.Observe(epoch + 1, rec) ?? EarlyStopAction.Continue;
+                if (action == EarlyStopAction.Stop) break;
+                if (action == EarlyStopAction.StepLearningRate && epoch + 1 < s.LrMilestone)
+                {
+                    // The plateau brings SinGAN's lr step forward; the milestone then does nothing more.
+                    ScheduleLearningRate(s.Gamma, milestoneIn: int.MaxValue);
+                    lrBroughtForward = true;
+                }
             }
+        }
+        finally
+        {
+            below.Dispose();
         }
 
         G.eval();
         D.eval();
-        return new ScaleOutcome(noiseAmp, zOpt, last ?? new IterationReport(job.Scale, 0, s.Iterations, double.NaN, double.NaN, double.NaN, clock.Elapsed),
-            earlyStop?.StopReason, guard.Redone);
+        return new ScaleOutcome(below.NoiseAmp, zOpt, last ?? new IterationReport(job.Scale, 0, s.Iterations, double.NaN, double.NaN, double.NaN, clock.Elapsed),
+            earlyStop?.StopReason, guard.Redone, handedOverAt);
+    }
+
+    /// <summary>
+    /// z_prev (the reconstruction from below) and noise_amp_n = noise_amp_init * RMSE(real_n, z_prev), with the padded inputs
+    /// the steps use; computed again when the input from below is handed over (<see cref="ScaleConditioning.HandOver"/>).
+    /// </summary>
+    private sealed record ReconstructionFromBelow(double NoiseAmp, Tensor ZPrevPadded, Tensor RecInput) : IDisposable
+    {
+        public static ReconstructionFromBelow Of(ScaleJob job, Tensor zOpt)
+        {
+            using var zPrev = job.Below.Reconstruction();
+            double noiseAmp = job.Scale == 0 ? 1.0 : ScaleTrainer.NoiseAmp(job.Real, zPrev, job.Settings.NoiseAmpInit);
+            using var amplified = zOpt * noiseAmp;
+            using var recFrom = amplified + zPrev;
+            return new ReconstructionFromBelow(noiseAmp, PyramidSampler.PadInput(zPrev), PyramidSampler.PadInput(recFrom));
+        }
+
+        public void Dispose()
+        {
+            ZPrevPadded.Dispose();
+            RecInput.Dispose();
+        }
     }
 
     /// <summary>noise_amp_n = noise_amp_init * sqrt(MSE(real_n, upsampled reconstruction from below)).</summary>

@@ -55,6 +55,12 @@ public sealed record TrainingSettings
     /// </summary>
     public int ChainTuneSteps { get; init; } = 100;
 
+    /// <summary>
+    /// Parallel modes (ours, beyond the paper): feed G_n the generated samples of G_0..G_{n-1} from the first iteration after
+    /// they are final, instead of the real image below for all of its iterations (<see cref="ScaleConditioning.HandOver"/>).
+    /// </summary>
+    public bool HandOver { get; init; }
+
     /// <summary>SinGAN's MultiStepLR milestone: 1600 of 2000 iterations, scaled with <see cref="Iterations"/>.</summary>
     public int LrMilestone => (int)Math.Round(Iterations * 0.8);
 
@@ -75,5 +81,6 @@ public sealed record TrainingSettings
         string.Join(";", Mode is TrainingMode.Sequential ? "Sequential" : "Parallel", Iterations, MaxSize, MinSize, ScaleFactorInit, NfcInit,
             LearningRateG, LearningRateD, Beta1, Gamma, DSteps, GSteps, LambdaGrad, Alpha, NoiseAmpInit, Seed, EarlyStop, SsimTarget)
         + (Mode is TrainingMode.Sequential ? "" : $";tune {ChainTuneSteps}")
+        + (Mode is TrainingMode.Sequential || !HandOver ? "" : ";handover")
         + (Compute is ComputePrecision.Float32 ? "" : $";compute {Compute.Name()}"); // float32 runs keep their old fingerprint, so they still resume
 }
