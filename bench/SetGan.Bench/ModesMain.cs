@@ -36,12 +36,12 @@ internal static class ModesMain
         {
             ("sequential", quick with { Mode = TrainingMode.Sequential }, false),
             // The paper's plain parallel mode first: the pure-parallelism figure below is taken from it.
-            ("parallel-untuned", quick with { Mode = TrainingMode.Parallel, ChainTuneSteps = 0 }, false),
+            ("parallel-untuned", quick with { Mode = TrainingMode.Parallel, ChainTuneSteps = 0, HandOver = false }, false),
+            // Tuned on the chain but on the real image below throughout: what hand-over adds is the difference to "parallel".
+            ("parallel-no-handover", quick with { Mode = TrainingMode.Parallel, HandOver = false }, false),
             ("parallel", quick with { Mode = TrainingMode.Parallel }, false),
             ("progressive", quick with { Mode = TrainingMode.Progressive }, true),
             ("parallel+early-stop", quick with { Mode = TrainingMode.Parallel, EarlyStop = new EarlyStopSettings() }, false),
-            ("parallel+handover", quick with { Mode = TrainingMode.Parallel, HandOver = true }, false),
-            ("parallel+early-stop+handover", quick with { Mode = TrainingMode.Parallel, EarlyStop = new EarlyStopSettings(), HandOver = true }, false),
         };
         if (options.Variants is { } chosen)
         {

@@ -39,14 +39,16 @@ public static class TrainCommand
         var chainTune = new Option<int>("--chain-tune")
         {
             Description = "parallel/progressive: Adam steps that tune each G_n on the generated reconstruction from below once G_0..G_n " +
-                "are trained, so quality grows with k as in SinGAN (0 = off, the paper's plain parallel mode).",
+                "are trained, so quality grows with k as in SinGAN (0 = off; with --handover false, the paper's plain parallel mode).",
             DefaultValueFactory = _ => TrainingSettings.Quick.ChainTuneSteps,
         };
         var handOver = new Option<bool>("--handover")
         {
-            Description = "parallel/progressive (ours): each G_n trains on the real image from below only until G_0..G_{n-1} are final, then on " +
-                "their random samples as in SinGAN, so it learns to make objects out of blobs; on these 2 cores it closes most of the sample-quality gap " +
-                "(docs/benchmarks.md). Scales on another lane switch part way, so runs on more than one thread are not bit-for-bit reproducible.",
+            Description = "parallel/progressive (ours, on by default): each G_n trains on the real image from below only until G_0..G_{n-1} are " +
+                "final, then on their random samples as in SinGAN, so it learns to make objects out of the blobs below instead of only refining a " +
+                "real image (docs/benchmarks.md). A scale on another lane switches part way, at a point that depends on timing, so only --threads 1 " +
+                "runs are bit-for-bit reproducible. --handover false with --chain-tune 0 is the paper's plain parallel mode.",
+            DefaultValueFactory = _ => TrainingSettings.Quick.HandOver,
         };
         var publish = new Option<string?>("--publish") { Description = "progressive: folder for the packages (kK/ per usable k) and events.jsonl; default OUT-packages." };
         var key = new Option<string>("--key") { Description = "progressive: the private signing key for the packages.", DefaultValueFactory = _ => Path.Combine("keys", SetGan.Core.Packaging.PackageSigning.PrivateKeyFile) };

@@ -78,8 +78,10 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
         foreach (var n in done.Keys.ToList()) Completed(done[n]);
 
         // Hand-over: G_n reads G_0..G_{n-1} once they are published, that is frozen, tuned, and never written again.
+        // Asked before every iteration: the common answer needs no lock, so a lane does not wait while another tunes or publishes.
         ScaleConditioning? ChainBelow(int n)
         {
+            if (Volatile.Read(ref published) < n - 1) return null;
             lock (gate)
                 return published < n - 1 ? null
                     : new ScaleConditioning.OnGenerated(Enumerable.Range(0, n).Select(i => done[i]).ToList(), geometry.Sizes.Take(n).ToList(), geometry.Sizes[n], device);

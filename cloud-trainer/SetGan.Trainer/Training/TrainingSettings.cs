@@ -58,8 +58,9 @@ public sealed record TrainingSettings
     /// <summary>
     /// Parallel modes (ours, beyond the paper): feed G_n the generated samples of G_0..G_{n-1} from the first iteration after
     /// they are final, instead of the real image below for all of its iterations (<see cref="ScaleConditioning.HandOver"/>).
+    /// false, with <see cref="ChainTuneSteps"/> 0, is the paper's plain parallel mode.
     /// </summary>
-    public bool HandOver { get; init; }
+    public bool HandOver { get; init; } = true;
 
     /// <summary>SinGAN's MultiStepLR milestone: 1600 of 2000 iterations, scaled with <see cref="Iterations"/>.</summary>
     public int LrMilestone => (int)Math.Round(Iterations * 0.8);

@@ -92,8 +92,11 @@ public sealed class HandOverTests : IDisposable
     public void Hand_over_is_part_of_the_settings_a_resume_must_match()
     {
         var parallel = TrainingSettings.Quick with { Mode = TrainingMode.Parallel };
-        (parallel with { HandOver = true }).Fingerprint().ShouldNotBe(parallel.Fingerprint());
-        parallel.Fingerprint().ShouldNotContain("handover"); // runs from before the option still resume
+        parallel.HandOver.ShouldBeTrue(); // on by default
+        var without = parallel with { HandOver = false };
+        parallel.Fingerprint().ShouldNotBe(without.Fingerprint());
+        without.Fingerprint().ShouldNotContain("handover"); // runs from before the option resume with --handover false
+        (TrainingSettings.Quick with { Mode = TrainingMode.Sequential }).Fingerprint().ShouldNotContain("handover");
     }
 
     /// <summary>A frozen, untrained G_0 and a fresh G_1/D_1 on the tiny image's two coarsest scales.</summary>

@@ -26,12 +26,12 @@ public sealed class ParallelTrainingTests : IDisposable
     [Fact]
     public void A_scale_trained_alone_equals_the_same_scale_trained_beside_the_others()
     {
-        // Parallel scales read nothing of each other: retraining only scale 2 gives the same weights.
+        // The paper's parallel scales read nothing of each other: retraining only scale 2 gives the same weights.
         var image = TestImages.TinyBalloons();
-        var (all, trainer) = Begin("all", Tiny(TrainingMode.Parallel));
+        var (all, trainer) = Begin("all", Tiny(TrainingMode.Parallel) with { HandOver = false });
         trainer.Train(image, all, null, CancellationToken.None);
 
-        var (alone, trainer2) = Begin("alone", Tiny(TrainingMode.Parallel));
+        var (alone, trainer2) = Begin("alone", Tiny(TrainingMode.Parallel) with { HandOver = false });
         foreach (int n in new[] { 0, 1, 3 }) CopyScale(all, alone, n);
         var started = new List<int>();
         trainer2.Train(image, alone, new Recorder(started), CancellationToken.None);
@@ -70,11 +70,11 @@ public sealed class ParallelTrainingTests : IDisposable
     }
 
     [Fact]
-    public void Chain_tuning_0_leaves_the_papers_plain_parallel_mode()
+    public void Chain_tuning_0_without_hand_over_is_the_papers_plain_parallel_mode()
     {
-        var (dir, trainer) = Begin("plain", Tiny(TrainingMode.Parallel) with { ChainTuneSteps = 0 });
+        var (dir, trainer) = Begin("plain", Tiny(TrainingMode.Parallel) with { ChainTuneSteps = 0, HandOver = false });
         trainer.Train(TestImages.TinyBalloons(), dir, null, CancellationToken.None);
-        Enumerable.Range(0, 4).ShouldAllBe(n => dir.ReadScale(n).ChainTune == null);
+        Enumerable.Range(0, 4).ShouldAllBe(n => dir.ReadScale(n).ChainTune == null && dir.ReadScale(n).HandedOverAt == null);
         dir.ReadModel().SettingsFingerprint.ShouldEndWith(";tune 0");
     }
 
@@ -90,10 +90,10 @@ public sealed class ParallelTrainingTests : IDisposable
     }
 
     [Fact]
-    public void Noise_amp_is_defined_from_the_real_image_below()
+    public void Without_hand_over_noise_amp_is_defined_from_the_real_image_below()
     {
         var image = TestImages.TinyBalloons();
-        var (dir, trainer) = Begin("amp", Tiny(TrainingMode.Parallel));
+        var (dir, trainer) = Begin("amp", Tiny(TrainingMode.Parallel) with { HandOver = false });
         trainer.Train(image, dir, null, CancellationToken.None);
 
         var geometry = trainer.Geometry(image);
