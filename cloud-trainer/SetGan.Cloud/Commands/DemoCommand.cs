@@ -26,12 +26,12 @@ public static class DemoCommand
         var noFleet = new Option<bool>("--no-fleet") { Description = "Stop after the evaluation: no fleet service and no agents." };
         var mode = new Option<string>("--mode")
         {
-            // Sequential by default: on 2 CPU cores SETGAN's parallel mode trains only 1.15-1.4x faster, and its random samples
-            // are visibly hazier (its fine scales never learned to sharpen a generated image; docs/benchmarks.md).
-            Description = "sequential: SinGAN, scale after scale (the default: its random samples are the sharpest). parallel: SETGAN, every " +
-                "scale at once on the cores, each tuned on the chain below (faster; sharper reconstructions, hazier random samples). " +
+            // Parallel by default since the hand-over: its random samples are SinGAN's kind again (before, its fine scales never
+            // learned to sharpen a generated image and drew haze), and on 2 CPU cores it trains 1.2-1.4x faster (docs/benchmarks.md).
+            Description = "parallel (the default): SETGAN, every scale at once on the cores, each handed over to the generated chain below " +
+                "once it exists and tuned on it (1.2-1.4x faster here, sharper reconstructions). sequential: SinGAN, scale after scale. " +
                 "Applies when the demo trains, not to a reused model.",
-            DefaultValueFactory = _ => "sequential",
+            DefaultValueFactory = _ => "parallel",
         };
         mode.AcceptOnlyFromAmong("sequential", "parallel");
         var precision = new Option<ModelPrecision>("--precision")
