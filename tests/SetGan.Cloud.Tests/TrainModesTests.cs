@@ -54,6 +54,23 @@ public sealed class TrainModesTests : IDisposable
         sample.ExitCode.ShouldBe(0, sample.Stderr);
     }
 
+    [Theory]
+    [InlineData("true", 0)]      // one thread, one lane: every scale above 0 trains on the chain below from its first iteration
+    [InlineData("false", null)]  // the paper's conditioning: the real image below throughout
+    public async Task Handover_is_on_by_default_and_recorded_per_scale(string handOver, int? expected)
+    {
+        string[] option = handOver == "true" ? [] : ["--handover", handOver];
+        var train = await SetGanProcess.RunAsync(["train", SetGanProcess.WriteTinyBalloons(dir), "--mode", "parallel", "--iterations", "2", "--max-size", "48",
+            "--threads", "1", "--chain-tune", "2", .. option, "--out", P("model")]);
+
+        train.ExitCode.ShouldBe(0, train.Stderr);
+        for (int n = 1; n < 4; n++)
+        {
+            var record = JsonDocument.Parse(File.ReadAllText(P("model", $"scale-{n:D2}", "scale.json"))).RootElement.GetProperty("handed_over_at");
+            (record.ValueKind == JsonValueKind.Null ? (int?)null : record.GetInt32()).ShouldBe(expected, $"scale {n}");
+        }
+    }
+
     [Fact]
     public async Task Bad_mode_options_are_refused_with_a_clear_message()
     {

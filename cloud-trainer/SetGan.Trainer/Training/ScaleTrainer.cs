@@ -65,7 +65,7 @@ public static class ScaleTrainer
             ? PyramidSampler.Noise(0, size, job.Device, job.Random).contiguous()
             : zeros(1, 3, size.Height, size.Width, device: job.Device);
 
-        var below = ReconstructionFromBelow.Of(job, zOpt);
+        using var below = new ReconstructionFromBelow(job, zOpt);
 
         using var optimizerD = optim.Adam(D.parameters(), s.LearningRateD, s.Beta1, 0.999);
         using var optimizerG = optim.Adam(G.parameters(), s.LearningRateG, s.Beta1, 0.999);
@@ -87,90 +87,82 @@ public static class ScaleTrainer
             schedulerD = optim.lr_scheduler.MultiStepLR(optimizerD, [milestoneIn], s.Gamma);
             schedulerG = optim.lr_scheduler.MultiStepLR(optimizerG, [milestoneIn], s.Gamma);
         }
-        try
+        for (int epoch = 0; epoch < s.Iterations; epoch++)
         {
-            for (int epoch = 0; epoch < s.Iterations; epoch++)
+            cancel.ThrowIfCancellationRequested();
+            if (job.Below.TryHandOver())
             {
-                cancel.ThrowIfCancellationRequested();
-                if (job.Below.TryHandOver())
-                {
-                    below.Dispose();
-                    below = ReconstructionFromBelow.Of(job, zOpt);
-                    handedOverAt = epoch;
-                    // A plateau on the real image says nothing about the chain: a fresh watch, and SinGAN's schedule back.
-                    if (earlyStop is not null) earlyStop = new EarlyStop(s.EarlyStop!, s.Iterations, startsAt: epoch);
-                    if (lrBroughtForward) ScheduleLearningRate(1 / s.Gamma, milestoneIn: s.LrMilestone - epoch);
-                    lrBroughtForward = false;
-                }
-                double noiseAmp = below.NoiseAmp;
-                var zPrevPadded = below.ZPrevPadded;
-                var recInput = below.RecInput;
-                if (job.ThreadsWanted?.Invoke() is { } wanted && wanted != threads) set_num_threads(threads = wanted);
-                using var scope = NewDisposeScope();
-                var noise_ = PyramidSampler.Noise(job.Scale, size, job.Device, job.Random);
-                Tensor noise = null!, prevPadded = null!;
-                double errD = 0, errG = 0, rec = 0;
-
-                for (int j = 0; j < s.DSteps; j++)
-                {
-                    // SinGAN draws a new random image from the scales below for every critic step.
-                    // SETGAN feeds the real image from below instead (ScaleConditioning.OnReal).
-                    var prev = job.Below.Random(job.Random);
-                    prevPadded = PyramidSampler.PadInput(prev);
-                    noise = PyramidSampler.PadInput(job.Scale == 0 ? noise_ : noise_ * noiseAmp + prev);
-
-                    errD = guard.Step(() =>
-                    {
-                        optimizerD.zero_grad();
-                        var errDReal = -D.forward(real).mean();
-                        Tensor fake;
-                        using (no_grad()) fake = G.forward(noise, prevPadded); // the critic step never needs G's graph
-                        var errDFake = D.forward(fake).mean();
-                        var penalty = GradientPenalty(D, real, fake, s.LambdaGrad, job.Random);
-                        var lossD = errDReal + errDFake + penalty;
-                        lossD.backward();
-                        return (double)lossD.item<float>();
-                    }, D, double.IsFinite, epoch + 1, "critic");
-                    optimizerD.step();
-                }
-
-                // G steps: the critic's weights get no gradient (saves their backward; the losses are unchanged).
-                SetRequiresGrad(D, false);
-                for (int j = 0; j < s.GSteps; j++)
-                {
-                    (errG, rec) = guard.Step(() =>
-                    {
-                        optimizerG.zero_grad();
-                        // SinGAN reused the last critic step's fake here; newer PyTorch rejects that after the
-                        // optimiser step, so, as in the usual fix, the fake is generated again with current weights.
-                        var fake = G.forward(noise, prevPadded);
-                        var errGAdv = -D.forward(fake).mean();
-                        var recLoss = nn.functional.mse_loss(G.forward(recInput, zPrevPadded), real) * s.Alpha;
-                        (errGAdv + recLoss).backward();
-                        return ((double)errGAdv.item<float>(), (double)recLoss.item<float>());
-                    }, G, l => double.IsFinite(l.Item1) && double.IsFinite(l.Item2), epoch + 1, "generator");
-                    optimizerG.step();
-                }
-                SetRequiresGrad(D, true);
-
-                schedulerD.step();
-                schedulerG.step();
-                last = new IterationReport(job.Scale, epoch + 1, s.Iterations, errD, errG, rec, clock.Elapsed);
-                onIteration?.Invoke(last);
-                job.Worked?.Invoke();
-                var action = earlyStop?.Observe(epoch + 1, rec) ?? EarlyStopAction.Continue;
-                if (action == EarlyStopAction.Stop) break;
-                if (action == EarlyStopAction.StepLearningRate && epoch + 1 < s.LrMilestone)
-                {
-                    // The plateau brings SinGAN's lr step forward; the milestone then does nothing more.
-                    ScheduleLearningRate(s.Gamma, milestoneIn: int.MaxValue);
-                    lrBroughtForward = true;
-                }
+                below.Compute();
+                handedOverAt = epoch;
+                // A plateau on the real image says nothing about the chain: a fresh watch, and SinGAN's schedule back.
+                if (earlyStop is not null) earlyStop = new EarlyStop(s.EarlyStop!, s.Iterations, startsAt: epoch);
+                if (lrBroughtForward) ScheduleLearningRate(1 / s.Gamma, milestoneIn: s.LrMilestone - epoch);
+                lrBroughtForward = false;
             }
-        }
-        finally
-        {
-            below.Dispose();
+            double noiseAmp = below.NoiseAmp;
+            var zPrevPadded = below.ZPrevPadded;
+            var recInput = below.RecInput;
+            if (job.ThreadsWanted?.Invoke() is { } wanted && wanted != threads) set_num_threads(threads = wanted);
+            using var scope = NewDisposeScope();
+            var noise_ = PyramidSampler.Noise(job.Scale, size, job.Device, job.Random);
+            Tensor noise = null!, prevPadded = null!;
+            double errD = 0, errG = 0, rec = 0;
+
+            for (int j = 0; j < s.DSteps; j++)
+            {
+                // SinGAN draws a new random image from the scales below for every critic step.
+                // SETGAN feeds the real image from below instead (ScaleConditioning.OnReal).
+                var prev = job.Below.Random(job.Random);
+                prevPadded = PyramidSampler.PadInput(prev);
+                noise = PyramidSampler.PadInput(job.Scale == 0 ? noise_ : noise_ * noiseAmp + prev);
+
+                errD = guard.Step(() =>
+                {
+                    optimizerD.zero_grad();
+                    var errDReal = -D.forward(real).mean();
+                    Tensor fake;
+                    using (no_grad()) fake = G.forward(noise, prevPadded); // the critic step never needs G's graph
+                    var errDFake = D.forward(fake).mean();
+                    var penalty = GradientPenalty(D, real, fake, s.LambdaGrad, job.Random);
+                    var lossD = errDReal + errDFake + penalty;
+                    lossD.backward();
+                    return (double)lossD.item<float>();
+                }, D, double.IsFinite, epoch + 1, "critic");
+                optimizerD.step();
+            }
+
+            // G steps: the critic's weights get no gradient (saves their backward; the losses are unchanged).
+            SetRequiresGrad(D, false);
+            for (int j = 0; j < s.GSteps; j++)
+            {
+                (errG, rec) = guard.Step(() =>
+                {
+                    optimizerG.zero_grad();
+                    // SinGAN reused the last critic step's fake here; newer PyTorch rejects that after the
+                    // optimiser step, so, as in the usual fix, the fake is generated again with current weights.
+                    var fake = G.forward(noise, prevPadded);
+                    var errGAdv = -D.forward(fake).mean();
+                    var recLoss = nn.functional.mse_loss(G.forward(recInput, zPrevPadded), real) * s.Alpha;
+                    (errGAdv + recLoss).backward();
+                    return ((double)errGAdv.item<float>(), (double)recLoss.item<float>());
+                }, G, l => double.IsFinite(l.Item1) && double.IsFinite(l.Item2), epoch + 1, "generator");
+                optimizerG.step();
+            }
+            SetRequiresGrad(D, true);
+
+            schedulerD.step();
+            schedulerG.step();
+            last = new IterationReport(job.Scale, epoch + 1, s.Iterations, errD, errG, rec, clock.Elapsed);
+            onIteration?.Invoke(last);
+            job.Worked?.Invoke();
+            var action = earlyStop?.Observe(epoch + 1, rec) ?? EarlyStopAction.Continue;
+            if (action == EarlyStopAction.Stop) break;
+            if (action == EarlyStopAction.StepLearningRate && epoch + 1 < s.LrMilestone)
+            {
+                // The plateau brings SinGAN's lr step forward; the milestone then does nothing more.
+                ScheduleLearningRate(s.Gamma, milestoneIn: int.MaxValue);
+                lrBroughtForward = true;
+            }
         }
 
         G.eval();
@@ -183,21 +175,37 @@ public static class ScaleTrainer
     /// z_prev (the reconstruction from below) and noise_amp_n = noise_amp_init * RMSE(real_n, z_prev), with the padded inputs
     /// the steps use; computed again when the input from below is handed over (<see cref="ScaleConditioning.HandOver"/>).
     /// </summary>
-    private sealed record ReconstructionFromBelow(double NoiseAmp, Tensor ZPrevPadded, Tensor RecInput) : IDisposable
+    private sealed class ReconstructionFromBelow : IDisposable
     {
-        public static ReconstructionFromBelow Of(ScaleJob job, Tensor zOpt)
+        private readonly ScaleJob job;
+        private readonly Tensor zOpt;
+
+        public ReconstructionFromBelow(ScaleJob job, Tensor zOpt)
         {
+            (this.job, this.zOpt) = (job, zOpt);
+            Compute();
+        }
+
+        public double NoiseAmp { get; private set; }
+        public Tensor ZPrevPadded { get; private set; } = null!;
+        public Tensor RecInput { get; private set; } = null!;
+
+        /// <summary>From what the conditioning gives now; the previous tensors are freed.</summary>
+        public void Compute()
+        {
+            Dispose();
             using var zPrev = job.Below.Reconstruction();
-            double noiseAmp = job.Scale == 0 ? 1.0 : ScaleTrainer.NoiseAmp(job.Real, zPrev, job.Settings.NoiseAmpInit);
-            using var amplified = zOpt * noiseAmp;
+            NoiseAmp = job.Scale == 0 ? 1.0 : ScaleTrainer.NoiseAmp(job.Real, zPrev, job.Settings.NoiseAmpInit);
+            using var amplified = zOpt * NoiseAmp;
             using var recFrom = amplified + zPrev;
-            return new ReconstructionFromBelow(noiseAmp, PyramidSampler.PadInput(zPrev), PyramidSampler.PadInput(recFrom));
+            ZPrevPadded = PyramidSampler.PadInput(zPrev);
+            RecInput = PyramidSampler.PadInput(recFrom);
         }
 
         public void Dispose()
         {
-            ZPrevPadded.Dispose();
-            RecInput.Dispose();
+            ZPrevPadded?.Dispose();
+            RecInput?.Dispose();
         }
     }
 
