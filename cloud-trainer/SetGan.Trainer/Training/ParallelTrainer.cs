@@ -54,7 +54,7 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
                     TuneOnChain(k);
                     if (settings.SsimTarget is { } target)
                     {
-                        double ssim = EarlyExit.Ssim(Enumerable.Range(0, k + 1).Select(i => done[i]).ToList(), reals[^1], device);
+                        double ssim = EarlyExit.Ssim(Prefix(k + 1), reals[^1], device);
                         var (reached, reason) = EarlyExit.Check(k, ssim, target, count);
                         log.Information("Early exit check: {Reason}", reason);
                         if (reached && k < count - 1) { earlyExit = reason; lastScale = k; exit.Cancel(); }
@@ -69,7 +69,7 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
             if (k == 0 || settings.ChainTuneSteps == 0) return;
             var record = dir.ReadScale(k);
             if (record.ChainTune is not null) return; // resumed: tuned before the interruption
-            var tune = ChainTuning.Tune(done[k], Enumerable.Range(0, k).Select(i => done[i]).ToList(), realTensors[k], settings, device);
+            var tune = ChainTuning.Tune(done[k], Prefix(k), realTensors[k], settings, device);
             dir.ReplaceGenerator(record with { ChainTune = tune }, done[k].G);
             log.Information("Scale {Scale} tuned on the reconstruction from below: rec {Before:F4} -> {After:F4} in {Steps} steps, {Seconds:F1} s",
                 k, tune.RecBefore, tune.RecAfter, tune.Steps, tune.Seconds);
@@ -83,9 +83,10 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
         {
             if (Volatile.Read(ref published) < n - 1) return null;
             lock (gate)
-                return published < n - 1 ? null
-                    : new ScaleConditioning.OnGenerated(Enumerable.Range(0, n).Select(i => done[i]).ToList(), geometry.Sizes.Take(n).ToList(), geometry.Sizes[n], device);
+                return published < n - 1 ? null : ScaleConditioning.OnGenerated.Below(n, Prefix(n), geometry.Sizes, device);
         }
+        // G_0..G_{count-1}, for the early exit, the chain tuning and the hand-over; call under the gate.
+        List<TrainedScale> Prefix(int count) => Enumerable.Range(0, count).Select(i => done[i]).ToList();
 
         var failures = new List<Exception>();
         var threads = lanes.Select(lane => new Thread(() =>

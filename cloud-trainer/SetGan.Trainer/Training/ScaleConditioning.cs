@@ -27,6 +27,10 @@ public abstract class ScaleConditioning : IDisposable
     {
         public override Tensor Random(torch.Generator? random) => PyramidSampler.DrawConcat(lower, sizes, NoiseMode.Random, size, device, random);
         public override Tensor Reconstruction() => PyramidSampler.DrawConcat(lower, sizes, NoiseMode.Reconstruction, size, device);
+
+        /// <summary>Scale n's input from the trained <paramref name="lower"/> G_0..G_{n-1}; <paramref name="sizes"/> is the whole pyramid's.</summary>
+        public static OnGenerated Below(int n, IReadOnlyList<TrainedScale> lower, IReadOnlyList<ScaleSize> sizes, Device device) =>
+            new(lower, sizes.Take(n).ToList(), sizes[n], device);
     }
 
     /// <summary>
@@ -52,18 +56,17 @@ public abstract class ScaleConditioning : IDisposable
     public sealed class HandOver(Tensor realBelowUpsampled, Func<ScaleConditioning?> chainBelow) : ScaleConditioning
     {
         private ScaleConditioning current = new OnReal(realBelowUpsampled);
-
-        public bool OnChain { get; private set; }
+        private bool onChain;
 
         public override Tensor Random(torch.Generator? random) => current.Random(random);
         public override Tensor Reconstruction() => current.Reconstruction();
 
         public override bool TryHandOver()
         {
-            if (OnChain || chainBelow() is not { } chain) return false;
+            if (onChain || chainBelow() is not { } chain) return false;
             current.Dispose();
             current = chain;
-            return OnChain = true;
+            return onChain = true;
         }
 
         public override void Dispose() => current.Dispose();

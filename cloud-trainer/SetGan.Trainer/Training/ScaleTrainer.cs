@@ -22,7 +22,7 @@ public sealed record ScaleJob(int Scale, Tensor Real, ScaleConditioning Below, S
     /// <summary>SinGAN's job for scale n: fed by the frozen generators below.</summary>
     public static ScaleJob Sequential(int n, Tensor real, IReadOnlyList<TrainedScale> lower, IReadOnlyList<ScaleSize> sizes, TrainingSettings settings, Device device,
         torch.Generator? random = null) =>
-        new(n, real, n == 0 ? new ScaleConditioning.Coarsest(sizes[0], device) : new ScaleConditioning.OnGenerated(lower, sizes.Take(n).ToList(), sizes[n], device),
+        new(n, real, n == 0 ? new ScaleConditioning.Coarsest(sizes[0], device) : ScaleConditioning.OnGenerated.Below(n, lower, sizes, device),
             sizes[n], settings, device, random);
 
     /// <summary>
