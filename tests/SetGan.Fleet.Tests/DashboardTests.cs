@@ -72,6 +72,10 @@ public sealed class DashboardTests
         await row.Locator("input.budget-j").FillAsync("5000000");
         await row.Locator("button.budget-set").ClickAsync();
         await Assertions.Expect(page.Locator("#error")).ToContainTextAsync("joulesPerImage 5000000 must be a number in");
+        // The reason outlives the page's next poll (which once cleared it within the second).
+        string polled = await page.Locator("#summary").TextContentAsync() ?? "";
+        await Assertions.Expect(page.Locator("#summary")).Not.ToHaveTextAsync(polled);
+        await Assertions.Expect(page.Locator("#error")).ToContainTextAsync("joulesPerImage 5000000 must be a number in");
         (await rig.DeviceAsync("pi-01")).Budget.ShouldBeNull();
         // No package yet: a valid budget is kept for when one is deployed.
         await row.Locator("input.budget-j").FillAsync("2");

@@ -23,7 +23,13 @@ async function api(path, options) {
   return body;
 }
 
-function showError(e) { document.getElementById("error").textContent = e ? String(e.message || e) : ""; }
+// One message per source: a poll that succeeds clears only its own, so a refused budget's reason stays on the page
+// until the operator's next budget succeeds instead of vanishing at the next second's refresh.
+const errors = new Map();
+function showError(source, e) {
+  if (e) errors.set(source, String(e.message || e)); else errors.delete(source);
+  document.getElementById("error").textContent = [...new Set(errors.values())].join(" · ");
+}
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
@@ -93,9 +99,9 @@ async function setBudget(device, input, result) {
     const d = decisions[0];
     result.textContent = `k* = ${d.k}`;
     result.title = d.reason;
-    showError(null);
+    showError("budget", null);
     refreshDevices();
-  } catch (e) { result.textContent = "failed"; showError(e); }
+  } catch (e) { result.textContent = "failed"; showError("budget", e); }
 }
 
 function panel(d) {
@@ -179,8 +185,8 @@ async function refreshDevices() {
     devices.forEach(deviceRow);
     const online = devices.filter(d => d.connected).length;
     document.getElementById("summary").textContent = `${devices.length} devices, ${online} connected · updated ${new Date().toLocaleTimeString()}`;
-    showError(null);
-  } catch (e) { showError(e); }
+    showError("devices", null);
+  } catch (e) { showError("devices", e); }
 }
 
 // The devices with panels: the operator's choice (click a device's name), else the first few.
@@ -188,6 +194,7 @@ function shown() {
   const ids = state.devices.map(d => d.id);
   const chosen = state.chosen ? ids.filter(id => state.chosen.has(id)) : ids.slice(0, maxPanels);
   for (const p of document.querySelectorAll(".panel")) if (!chosen.includes(p.dataset.device)) p.remove();
+  for (const source of [...errors.keys()]) if (source.startsWith("panel ") && !chosen.includes(source.slice(source.indexOf(" ", 6) + 1))) showError(source, null);
   document.getElementById("panels-note").textContent =
     ids.length > chosen.length ? `${chosen.length} of ${ids.length} devices; click a device's name to show or hide its panel` : "";
   return state.devices.filter(d => chosen.includes(d.id));
@@ -207,18 +214,18 @@ function toggle(id) {
 async function refreshPanels() {
   await Promise.all(shown().map(async d => {
     const p = panel(d);
-    try { drawPower(p, await api(`/devices/${encodeURIComponent(d.id)}/power`)); } catch (e) { showError(e); }
+    try { drawPower(p, await api(`/devices/${encodeURIComponent(d.id)}/power`)); showError("panel power " + d.id, null); } catch (e) { showError("panel power " + d.id, e); }
   }));
 }
 
 async function refreshImages() {
   await Promise.all(shown().map(async d => {
-    try { drawImages(panel(d), await api(`/devices/${encodeURIComponent(d.id)}/images?latest=6`)); } catch (e) { showError(e); }
+    try { drawImages(panel(d), await api(`/devices/${encodeURIComponent(d.id)}/images?latest=6`)); showError("panel images " + d.id, null); } catch (e) { showError("panel images " + d.id, e); }
   }));
 }
 
 async function refreshPackages() {
-  try { document.getElementById("packages").replaceChildren(...(await api("/packages")).map(drawPackage)); } catch (e) { showError(e); }
+  try { document.getElementById("packages").replaceChildren(...(await api("/packages")).map(drawPackage)); showError("packages", null); } catch (e) { showError("packages", e); }
 }
 
 // Training jobs: one row each, newest first; the package column shows the SHA-256 to deploy once the model store has it.
@@ -234,7 +241,8 @@ async function refreshJobs() {
       return row;
     });
     document.querySelector("#jobs tbody").replaceChildren(...rows);
-  } catch (e) { showError(e); }
+    showError("jobs", null);
+  } catch (e) { showError("jobs", e); }
 }
 
 function every(ms, f) { f(); setInterval(f, ms); }
