@@ -38,7 +38,7 @@ public static class TrainingBenchmark
         var reals = PyramidTrainer.RealPyramid(image, geometry);
         var rows = new List<ScaleRow>();
         var lower = new List<TrainedScale>();
-        var lower16 = new List<TrainedScale>(); // the same frozen generators drawing in bf16, as a bf16 training run's are
+        var settings16 = settings with { Compute = ComputePrecision.BFloat16 }; // its draws through the scales below are bf16 too
         for (int n = 0; n < geometry.ScaleCount; n++)
         {
             manual_seed(n);
@@ -56,16 +56,16 @@ public static class TrainingBenchmark
             var peerTimes = new List<double>();
             for (int round = 0; round < rounds; round++)
             {
-                times.AddRange(Time(G, D, lower).Skip(warmup));
-                if (bf16) bf16Times.AddRange(Time(G16, D16, lower16).Skip(warmup));
+                times.AddRange(Time(G, D, settings).Skip(warmup));
+                if (bf16) bf16Times.AddRange(Time(G16, D16, settings16).Skip(warmup));
                 if (peer is not null) peerTimes.AddRange(peer.Run(n, iterations + warmup).Skip(warmup));
             }
 
-            List<double> Time(Generator g, Discriminator d, List<TrainedScale> below)
+            List<double> Time(Generator g, Discriminator d, TrainingSettings run)
             {
                 var roundTimes = new List<double>();
                 var clock = Stopwatch.StartNew();
-                ScaleTrainer.Train(ScaleJob.Sequential(n, real, below, geometry.Sizes, settings, CPU), g, d, r =>
+                ScaleTrainer.Train(ScaleJob.Sequential(n, real, lower, geometry.Sizes, run, CPU), g, d, r =>
                 {
                     roundTimes.Add(clock.Elapsed.TotalSeconds);
                     clock.Restart();
@@ -82,19 +82,12 @@ public static class TrainingBenchmark
             report(row);
 
             // The next scale trains against this one; its trained quality does not change the cost.
-            lower.Add(Frozen(G, null));
-            lower16.Add(Frozen(G, ScalarType.BFloat16));
-
-            TrainedScale Frozen(Generator trained, ScalarType? compute)
-            {
-                var frozen = new Generator(nfc);
-                frozen.load_state_dict(trained.state_dict());
-                TrainedPyramid.Freeze(frozen);
-                frozen.Net.Compute = compute;
-                return new TrainedScale(n, geometry.Sizes[n], nfc, frozen, 0.1, zeros(1, 3, geometry.Sizes[n].Height, geometry.Sizes[n].Width));
-            }
+            var frozen = new Generator(nfc);
+            frozen.load_state_dict(G.state_dict());
+            TrainedPyramid.Freeze(frozen);
+            lower.Add(new TrainedScale(n, geometry.Sizes[n], nfc, frozen, 0.1, zeros(1, 3, geometry.Sizes[n].Height, geometry.Sizes[n].Width)));
         }
-        foreach (var s in lower.Concat(lower16)) s.Dispose();
+        foreach (var s in lower) s.Dispose();
         return rows;
     }
 

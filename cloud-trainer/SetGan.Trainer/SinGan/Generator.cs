@@ -21,9 +21,12 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor>
 
     public SinGanBody Net => net;
 
-    public override Tensor forward(Tensor x, Tensor y)
+    public override Tensor forward(Tensor x, Tensor y) => Forward(x, y, net.Compute);
+
+    /// <summary>The forward pass with the body in <paramref name="compute"/> (<see cref="SinGanBody.Forward(Tensor, ScalarType?)"/>).</summary>
+    public Tensor Forward(Tensor x, Tensor y, ScalarType? compute)
     {
-        using var raw = net.forward(x);
+        using var raw = net.Forward(x, compute);
         using var residual = raw.tanh();
         long ind = (y.shape[2] - residual.shape[2]) / 2;
         using var previous = y[.., .., TensorIndex.Slice(ind, y.shape[2] - ind), TensorIndex.Slice(ind, y.shape[3] - ind)];

@@ -50,18 +50,24 @@ public sealed class SinGanBody : nn.Module<Tensor, Tensor>
     /// </summary>
     public ScalarType? Compute { get; set; }
 
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Forward(x, Compute);
+
+    /// <summary>
+    /// The forward pass in <paramref name="compute"/> (null: the weights' dtype), whatever <see cref="Compute"/> says: frozen
+    /// generators that several lanes draw through at once are told their precision per call, never by a shared setting.
+    /// </summary>
+    public Tensor Forward(Tensor x, ScalarType? compute)
     {
-        if (Compute is not { } compute || compute == tail.weight!.dtype)
+        if (compute is not { } type || type == tail.weight!.dtype)
         {
             using var features = body.forward(head.forward(x));
             using var all = tail.forward(features);
             return all.narrow(1, 0, outChannels);
         }
-        using var input = x.to(compute);
-        var h = head.Forward(input, compute);
-        foreach (var block in Blocks) { var next = block.Forward(h, compute); h.Dispose(); h = next; }
-        using var t = ConvBlock.Conv2dIn(tail, h, compute);
+        using var input = x.to(type);
+        var h = head.Forward(input, type);
+        foreach (var block in Blocks) { var next = block.Forward(h, type); h.Dispose(); h = next; }
+        using var t = ConvBlock.Conv2dIn(tail, h, type);
         h.Dispose();
         using var narrow = t.narrow(1, 0, outChannels);
         using var cast = narrow.to(x.dtype);

@@ -28,7 +28,7 @@ public static class ChainTuning
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var G = scale.G;
         // The input from below and the losses before and after are float32, the exported function itself.
-        foreach (var s in below.Append(scale)) s.G.Net.Compute = null;
+        G.Net.Compute = null;
         // z_opt is zero above scale 0, so the reconstruction input is the reconstruction from below.
         using var fromBelow = PyramidSampler.DrawConcat(below, below.Select(s => s.Size).ToList(), NoiseMode.Reconstruction, scale.Size, device);
         using var input = PyramidSampler.PadInput(fromBelow);

@@ -83,7 +83,7 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
         {
             if (Volatile.Read(ref published) < n - 1) return null;
             lock (gate)
-                return published < n - 1 ? null : ScaleConditioning.OnGenerated.Below(n, Prefix(n), geometry.Sizes, device);
+                return published < n - 1 ? null : ScaleConditioning.OnGenerated.Below(n, Prefix(n), geometry.Sizes, device, settings.Compute.LayerType());
         }
         // G_0..G_{count-1}, for the early exit, the chain tuning and the hand-over; call under the gate.
         List<TrainedScale> Prefix(int count) => Enumerable.Range(0, count).Select(i => done[i]).ToList();

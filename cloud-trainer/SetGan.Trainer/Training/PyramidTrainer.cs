@@ -90,7 +90,6 @@ public sealed class PyramidTrainer(TrainingSettings settings, ILogger log)
         int first = dir.CompletedScales();
         if (first > 0) log.Information("Resuming at scale {Scale}: scales 0..{Last} are already trained", first, first - 1);
         var scales = first > 0 ? TrainedPyramid.Load(dir, device, first).Scales : new List<TrainedScale>();
-        foreach (var loaded in scales) loaded.G.Net.Compute = settings.Compute.LayerType(); // draw as the scales trained in this run do
         try
         {
             for (int n = first; n < geometry.ScaleCount; n++)

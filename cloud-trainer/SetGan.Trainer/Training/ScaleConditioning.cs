@@ -8,8 +8,8 @@ namespace SetGan.Trainer.Training;
 /// <summary>What scale n is fed from below while it trains: the one line where SinGAN and SETGAN differ.</summary>
 public abstract class ScaleConditioning : IDisposable
 {
-    /// <summary>The input from below for a critic step (SinGAN: a fresh random sample).</summary>
-    public abstract Tensor Random(torch.Generator? random);
+    /// <summary>The inputs from below for <paramref name="count"/> critic steps, as a batch (SinGAN: a fresh random sample each).</summary>
+    public abstract Tensor Random(torch.Generator? random, int count);
 
     /// <summary>The input from below for the reconstruction loss and noise_amp.</summary>
     public abstract Tensor Reconstruction();
@@ -22,15 +22,20 @@ public abstract class ScaleConditioning : IDisposable
 
     public virtual void Dispose() { }
 
-    /// <summary>SinGAN: the frozen generators below, run with random noise or with z_opt.</summary>
-    public sealed class OnGenerated(IReadOnlyList<TrainedScale> lower, IReadOnlyList<ScaleSize> sizes, ScaleSize size, Device device) : ScaleConditioning
+    /// <summary>
+    /// SinGAN: the frozen generators below, run with random noise or with z_opt, in <paramref name="compute"/> (the training's
+    /// precision: in bf16 a draw through G_0..G_4 costs a third of its float32 time, and a critic step makes three).
+    /// </summary>
+    public sealed class OnGenerated(IReadOnlyList<TrainedScale> lower, IReadOnlyList<ScaleSize> sizes, ScaleSize size, Device device, ScalarType? compute = null)
+        : ScaleConditioning
     {
-        public override Tensor Random(torch.Generator? random) => PyramidSampler.DrawConcat(lower, sizes, NoiseMode.Random, size, device, random);
-        public override Tensor Reconstruction() => PyramidSampler.DrawConcat(lower, sizes, NoiseMode.Reconstruction, size, device);
+        public override Tensor Random(torch.Generator? random, int count) =>
+            PyramidSampler.DrawConcat(lower, sizes, NoiseMode.Random, size, device, random, compute, batch: count);
+        public override Tensor Reconstruction() => PyramidSampler.DrawConcat(lower, sizes, NoiseMode.Reconstruction, size, device, compute: compute);
 
         /// <summary>Scale n's input from the trained <paramref name="lower"/> G_0..G_{n-1}; <paramref name="sizes"/> is the whole pyramid's.</summary>
-        public static OnGenerated Below(int n, IReadOnlyList<TrainedScale> lower, IReadOnlyList<ScaleSize> sizes, Device device) =>
-            new(lower, sizes.Take(n).ToList(), sizes[n], device);
+        public static OnGenerated Below(int n, IReadOnlyList<TrainedScale> lower, IReadOnlyList<ScaleSize> sizes, Device device, ScalarType? compute) =>
+            new(lower, sizes.Take(n).ToList(), sizes[n], device, compute);
     }
 
     /// <summary>
@@ -39,7 +44,7 @@ public abstract class ScaleConditioning : IDisposable
     /// </summary>
     public sealed class OnReal(Tensor realBelowUpsampled) : ScaleConditioning
     {
-        public override Tensor Random(torch.Generator? random) => realBelowUpsampled.alias();
+        public override Tensor Random(torch.Generator? random, int count) => realBelowUpsampled.expand(count, -1, -1, -1);
         public override Tensor Reconstruction() => realBelowUpsampled.alias();
         public override void Dispose() => realBelowUpsampled.Dispose();
     }
@@ -58,7 +63,7 @@ public abstract class ScaleConditioning : IDisposable
         private ScaleConditioning current = new OnReal(realBelowUpsampled);
         private bool onChain;
 
-        public override Tensor Random(torch.Generator? random) => current.Random(random);
+        public override Tensor Random(torch.Generator? random, int count) => current.Random(random, count);
         public override Tensor Reconstruction() => current.Reconstruction();
 
         public override bool TryHandOver()
@@ -75,7 +80,7 @@ public abstract class ScaleConditioning : IDisposable
     /// <summary>Scale 0 has nothing below it: zeros.</summary>
     public sealed class Coarsest(ScaleSize size, Device device) : ScaleConditioning
     {
-        public override Tensor Random(torch.Generator? random) => zeros(1, 3, size.Height, size.Width, device: device);
+        public override Tensor Random(torch.Generator? random, int count) => zeros(count, 3, size.Height, size.Width, device: device);
         public override Tensor Reconstruction() => zeros(1, 3, size.Height, size.Width, device: device);
     }
 }

@@ -22,7 +22,7 @@ public sealed record ScaleJob(int Scale, Tensor Real, ScaleConditioning Below, S
     /// <summary>SinGAN's job for scale n: fed by the frozen generators below.</summary>
     public static ScaleJob Sequential(int n, Tensor real, IReadOnlyList<TrainedScale> lower, IReadOnlyList<ScaleSize> sizes, TrainingSettings settings, Device device,
         torch.Generator? random = null) =>
-        new(n, real, n == 0 ? new ScaleConditioning.Coarsest(sizes[0], device) : ScaleConditioning.OnGenerated.Below(n, lower, sizes, device),
+        new(n, real, n == 0 ? new ScaleConditioning.Coarsest(sizes[0], device) : ScaleConditioning.OnGenerated.Below(n, lower, sizes, device, settings.Compute.LayerType()),
             sizes[n], settings, device, random);
 
     /// <summary>
@@ -107,12 +107,13 @@ public static class ScaleTrainer
             var noise_ = PyramidSampler.Noise(job.Scale, size, job.Device, job.Random);
             Tensor noise = null!, prevPadded = null!;
             double errD = 0, errG = 0, rec = 0;
+            // SinGAN draws a new random image from the scales below for every critic step (here all of them in one batch).
+            // SETGAN feeds the real image from below instead (ScaleConditioning.OnReal).
+            var prevs = job.Below.Random(job.Random, s.DSteps);
 
             for (int j = 0; j < s.DSteps; j++)
             {
-                // SinGAN draws a new random image from the scales below for every critic step.
-                // SETGAN feeds the real image from below instead (ScaleConditioning.OnReal).
-                var prev = job.Below.Random(job.Random);
+                var prev = prevs.narrow(0, j, 1);
                 prevPadded = PyramidSampler.PadInput(prev);
                 noise = PyramidSampler.PadInput(job.Scale == 0 ? noise_ : noise_ * noiseAmp + prev);
 
