@@ -48,6 +48,9 @@ public sealed partial class FleetTrainTests : IDisposable
             jobs.ExitCode.ShouldBe(0, jobs.Stderr);
             jobs.Stdout.ShouldContain($"{job.Id} │ tiny.png │ succeeded │ {job.Worker}");
             jobs.Stdout.ShouldContain($"│ 1        │ {sha[..12]} │");
+            var late = await SetGanProcess.RunAsync("fleet", "cancel", job.Id, "--data", data);
+            late.ExitCode.ShouldBe(1);
+            late.Stderr.ShouldContain($"job {job.Id} is succeeded already: only a queued or running job can be cancelled");
         }
         finally
         {

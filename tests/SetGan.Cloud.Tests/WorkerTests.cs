@@ -91,6 +91,34 @@ public sealed class WorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_job_cancelled_while_it_trains_stops_its_worker_at_the_next_renewal_and_leaves_nothing_behind()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        PackageSigning.NewKeyPair(P("keys"));
+        var job = await SubmitAsync(new TrainingRequest("tiny.png", Iterations: 2000, MaxSize: 48), File.ReadAllBytes(SetGanProcess.WriteTinyBalloons(dir)));
+        using var process = SetGanProcess.Start("fleet", "worker", "--jobs", Jobs, "--key", P("keys", PackageSigning.PrivateKeyFile), "--lease", "3",
+            "--work", P("work"), "--once");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancel);
+        var stderr = process.StandardError.ReadToEndAsync(cancel);
+        await using var queue = await TrainingJobQueues.OpenAsync(Jobs, ct: cancel);
+        while ((await queue.GetAsync(job.Id, cancel))!.Progress is null && !process.HasExited) await Task.Delay(100, cancel);
+        if (process.HasExited) throw new ShouldAssertException($"the worker ended before the job was cancelled:\n{await stderr}");
+
+        await queue.CancelAsync(job.Id, "wrong image", cancel);
+        await process.WaitForExitAsync(cancel); // 2000 iterations per scale would take many minutes: only the cancel ends it soon
+        string log = await stderr;
+
+        process.ExitCode.ShouldBe(1, log);
+        log.ShouldContain($"job {job.Id} was cancelled (wrong image)");
+        log.ShouldContain($"error: job {job.Id} is cancelled: wrong image");
+        (await stdout).ShouldNotContain("succeeded");
+        var ended = (await queue.GetAsync(job.Id, cancel))!;
+        (ended.State, ended.Error).ShouldBe((JobState.Cancelled, "wrong image"));
+        Directory.Exists(P("work", job.Id)).ShouldBeFalse();
+        Directory.Exists(P("fleet", "packages")).ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task With_nothing_queued_once_exits_cleanly_and_an_unknown_queue_is_refused()
     {
         PackageSigning.NewKeyPair(P("keys"));

@@ -107,6 +107,15 @@ public sealed class DashboardTests
         await Assertions.Expect(page.Locator($"#jobs tr[data-job='{waiting.Id}'] td.state")).ToHaveTextAsync("queued");
         await Assertions.Expect(page.Locator("#jobs tbody tr").First).ToHaveAttributeAsync("data-job", waiting.Id); // newest first
         await Assertions.Expect(page.Locator("#error")).ToBeEmptyAsync();
+
+        // The queued job is cancelled from the page; the finished one offers no cancel.
+        (await row.Locator("button.job-cancel").CountAsync()).ShouldBe(0);
+        var queued = page.Locator($"#jobs tr[data-job='{waiting.Id}']");
+        await queued.Locator("button.job-cancel").ClickAsync();
+        await Assertions.Expect(queued.Locator("td.state")).ToHaveTextAsync("cancelled", new() { Timeout = 15_000 });
+        await Assertions.Expect(queued.Locator("td.error")).ToHaveTextAsync("cancelled by an operator");
+        (await rig.Client.JobAsync(waiting.Id, ct)).State.ShouldBe("cancelled");
+        await Assertions.Expect(page.Locator("#error")).ToBeEmptyAsync();
     }
 
     [Fact]

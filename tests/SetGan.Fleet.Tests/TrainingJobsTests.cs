@@ -84,6 +84,25 @@ public sealed class TrainingJobsTests
     }
 
     [Fact]
+    public async Task An_operator_cancels_a_queued_job_over_the_api_and_is_told_why_when_it_cannot_be_cancelled()
+    {
+        await using var rig = await FleetRig.StartAsync();
+        var submitted = await rig.Client.SubmitJobAsync(new TrainingRequest("birds.png", Iterations: 2), Png, Ct);
+
+        var cancelled = await rig.Client.CancelJobAsync(submitted.Id, "wrong image", Ct);
+        var again = await Should.ThrowAsync<FleetApiException>(() => rig.Client.CancelJobAsync(submitted.Id, ct: Ct));
+        var unknown = await Should.ThrowAsync<FleetApiException>(() => rig.Client.CancelJobAsync("20200101-000000-00000000", ct: Ct));
+
+        (cancelled.State, cancelled.Error, cancelled.Ended).ShouldBe(("cancelled", "wrong image", true));
+        (await rig.Client.JobAsync(submitted.Id, Ct)).State.ShouldBe("cancelled");
+        again.Status.ShouldBe(409);
+        again.Message.ShouldContain("is cancelled already: only a queued or running job can be cancelled");
+        unknown.Status.ShouldBe(404);
+        await using var worker = await WorkerQueueAsync(rig);
+        (await worker.ClaimAsync("trainer", TimeSpan.FromSeconds(5), Ct)).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task A_submission_without_an_image_with_a_corrupt_one_or_with_bad_settings_is_refused_with_the_reason()
     {
         await using var rig = await FleetRig.StartAsync();

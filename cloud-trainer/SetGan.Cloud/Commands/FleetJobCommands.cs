@@ -8,13 +8,13 @@ namespace SetGan.Cloud.Commands;
 
 /// <summary>
 /// `setgan fleet train IMAGE [--wait]` (a training job on the service: its trainers, or `setgan fleet worker`s, train it
-/// and its package enters the model store by itself) and `setgan fleet jobs` (every job, as a table).
+/// and its package enters the model store by itself), `setgan fleet jobs` (every job, as a table) and `setgan fleet cancel JOB`.
 /// </summary>
 public static class FleetJobCommands
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
-    public static IEnumerable<Command> All() => [Train(), Jobs()];
+    public static IEnumerable<Command> All() => [Train(), Jobs(), Cancel()];
 
     private static Command Train()
     {
@@ -56,7 +56,7 @@ public static class FleetJobCommands
             }
             var ended = await FollowAsync(client, job, cancel);
             if (ended.Package is null)
-                throw new InvalidOperationException($"job {ended.Id} {(ended.State == "failed" ? "failed" : "gave no deployable package")}: {ended.Error}");
+                throw new InvalidOperationException($"job {ended.Id} {ended.State switch { "failed" => "failed", "cancelled" => "was cancelled", _ => "gave no deployable package" }}: {ended.Error}");
             System.Console.WriteLine($"job {ended.Id} succeeded; package {ended.Package} is in the model store");
             System.Console.WriteLine($"deploy it with `setgan fleet deploy {ended.Package[..12]} --tag TAG`");
         }));
@@ -102,9 +102,29 @@ public static class FleetJobCommands
         return command;
     }
 
+    private static Command Cancel()
+    {
+        var (data, service, token) = (FleetCommands.DataOption(), FleetCommands.ServiceOption(), FleetCommands.TokenOption());
+        var id = new Argument<string>("job") { Description = "The job's id, as `setgan fleet jobs` lists it." };
+        var reason = new Option<string?>("--reason") { Description = "Why, recorded as the job's error (default: cancelled by an operator)." };
+        var command = new Command("cancel",
+            "Cancel a queued or running training job: no trainer claims it again, and the one training it stops at its next lease renewal " +
+            "(within a third of its lease, 40 s by default) and drops its work.")
+        {
+            id, reason, data, service, token,
+        };
+        command.SetAction((parse, cancel) => FleetCommands.WithClient(parse, data, service, token, async client =>
+        {
+            var job = await client.CancelJobAsync(parse.GetValue(id)!, parse.GetValue(reason), cancel);
+            System.Console.WriteLine($"job {job.Id} cancelled ({job.Error}){(job.Worker is null ? "" : $"; {job.Worker} stops training it at its next lease renewal")}");
+        }));
+        return command;
+    }
+
     private static string StateMarkup(string state) => state switch
     {
         "failed" => "[red]failed[/]",
+        "cancelled" => "[yellow]cancelled[/]",
         "succeeded" => "[green]succeeded[/]",
         _ => Markup.Escape(state),
     };

@@ -85,7 +85,8 @@ public sealed class TrainingWorker(ITrainingJobQueue queue, string privateKeyPem
         var progress = new ProgressText();
         using var training = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         using var renewal = new CancellationTokenSource();
-        var renewing = RenewAsync(lease, progress, onLost: training.Cancel, renewal.Token);
+        LeaseLostException? lostWhy = null;
+        var renewing = RenewAsync(lease, progress, onLost: e => { lostWhy = e; training.Cancel(); }, renewal.Token);
         bool lost = false;
         try
         {
@@ -104,11 +105,12 @@ public sealed class TrainingWorker(ITrainingJobQueue queue, string privateKeyPem
         }
         catch (OperationCanceledException) when (training.IsCancellationRequested)
         {
-            lost = true; // the renewal found the lease taken over and stopped the training
+            lost = true; // the renewal found the lease taken over, or the job cancelled, and stopped the training
         }
-        catch (LeaseLostException)
+        catch (LeaseLostException e)
         {
             lost = true;
+            lostWhy ??= e;
         }
         catch (Exception e)
         {
@@ -120,7 +122,8 @@ public sealed class TrainingWorker(ITrainingJobQueue queue, string privateKeyPem
             lost |= await StopAsync(renewal, renewing);
             if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
         }
-        if (lost) log.Warning("Job {Job}: this worker's lease was taken over after it expired; its work is dropped", job.Id);
+        if (lostWhy is JobCancelledException) log.Warning("Job {Job} was cancelled: its training stopped and its work is dropped", job.Id);
+        else if (lost) log.Warning("Job {Job}: this worker's lease was taken over after it expired; its work is dropped", job.Id);
     }
 
     /// <summary>
@@ -147,7 +150,7 @@ public sealed class TrainingWorker(ITrainingJobQueue queue, string privateKeyPem
     }
 
     /// <summary>Renews every <see cref="TrainingWorkerOptions.RenewEvery"/> until stopped; true when the lease was lost.</summary>
-    private async Task<bool> RenewAsync(JobLease lease, ProgressText progress, Action onLost, CancellationToken stop)
+    private async Task<bool> RenewAsync(JobLease lease, ProgressText progress, Action<LeaseLostException> onLost, CancellationToken stop)
     {
         using var timer = new PeriodicTimer(options.RenewEvery);
         try
@@ -162,7 +165,7 @@ public sealed class TrainingWorker(ITrainingJobQueue queue, string privateKeyPem
                 catch (LeaseLostException e)
                 {
                     log.Warning("{Message}", e.Message);
-                    onLost();
+                    onLost(e);
                     return true;
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

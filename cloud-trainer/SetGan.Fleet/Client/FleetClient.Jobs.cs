@@ -5,7 +5,7 @@ using SetGan.Fleet.Service;
 
 namespace SetGan.Fleet.Client;
 
-/// <summary>Training jobs over the API: submit an image with its settings, list the jobs, follow one.</summary>
+/// <summary>Training jobs over the API: submit an image with its settings, list the jobs, follow one, cancel one.</summary>
 public sealed partial class FleetClient
 {
     /// <summary>Submits the image (named <see cref="TrainingRequest.ImageName"/>) as multipart/form-data, as a browser form would.</summary>
@@ -27,4 +27,8 @@ public sealed partial class FleetClient
     public Task<List<JobView>> JobsAsync(CancellationToken ct = default) => GetAsync<List<JobView>>("api/jobs", ct);
 
     public Task<JobView> JobAsync(string id, CancellationToken ct = default) => GetAsync<JobView>($"api/jobs/{Uri.EscapeDataString(id)}", ct);
+
+    /// <summary>Cancels a queued or running job; its worker stops training at its next lease renewal.</summary>
+    public Task<JobView> CancelJobAsync(string id, string? reason = null, CancellationToken ct = default) =>
+        SendAsync<JobView>(HttpMethod.Post, $"api/jobs/{Uri.EscapeDataString(id)}/cancel" + (reason is null ? "" : $"?reason={Uri.EscapeDataString(reason)}"), null, ct);
 }

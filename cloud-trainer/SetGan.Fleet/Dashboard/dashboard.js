@@ -237,12 +237,27 @@ async function refreshJobs() {
         el("td", { class: "id" }, j.id), el("td", { class: "image" }, j.image), el("td", { class: "settings" }, settings),
         el("td", { class: "state" }, j.state), el("td", { class: "worker" }, j.worker || "–"), el("td", { class: "progress" }, j.progress || "–"),
         el("td", { class: "attempts num" }, String(j.attempts)),
-        el("td", { class: "package", title: j.package || "" }, j.package ? j.package.slice(0, 12) : "–"), el("td", { class: "error" }, j.error || ""));
+        el("td", { class: "package", title: j.package || "" }, j.package ? j.package.slice(0, 12) : "–"), el("td", { class: "error" }, j.error || ""),
+        el("td", { class: "actions" }));
+      if (j.state === "queued" || j.state === "running") {
+        const button = el("button", { class: "job-cancel", type: "button", title: "no trainer takes it again; a running one stops at its next lease renewal" }, "cancel");
+        button.addEventListener("click", () => cancelJob(j.id, button));
+        row.lastChild.append(button);
+      }
       return row;
     });
     document.querySelector("#jobs tbody").replaceChildren(...rows);
     showError("jobs", null);
   } catch (e) { showError("jobs", e); }
+}
+
+async function cancelJob(id, button) {
+  button.disabled = true;
+  try {
+    await api(`/jobs/${encodeURIComponent(id)}/cancel`, { method: "POST" });
+    showError("cancel", null);
+    refreshJobs();
+  } catch (e) { button.disabled = false; showError("cancel", e); }
 }
 
 function every(ms, f) { f(); setInterval(f, ms); }

@@ -132,7 +132,7 @@ public sealed class AzureJobQueue : ITrainingJobQueue
         string? poison = null;
         var changed = await ChangeAsync(id, r =>
         {
-            if (r.Job.State is JobState.Succeeded or JobState.Failed) return null;
+            if (r.Job.State is JobState.Succeeded or JobState.Failed or JobState.Cancelled) return null;
             int attempts = Math.Max(r.Job.Attempts, (int)message.DequeueCount - 1);
             if (attempts >= options.MaxAttempts)
             {
@@ -217,6 +217,24 @@ public sealed class AzureJobQueue : ITrainingJobQueue
         log.Warning("Job {Job} failed: {Reason}", lease.Job.Id, reason);
     }
 
+    public async Task<TrainingJob> CancelAsync(string id, string reason, CancellationToken ct = default)
+    {
+        // Its queue message stays: whoever receives it next finds the job cancelled and deletes it (TryClaimAsync).
+        JobState? was = null; // as last read: a write that lost a race reads and decides again
+        var stored = JobIds.IsValid(id) ? await ChangeAsync(id, r =>
+        {
+            was = r.Job.State;
+            return r.Job.State is JobState.Queued or JobState.Running
+                ? r with { Job = r.Job with { State = JobState.Cancelled, Finished = DateTimeOffset.UtcNow, Error = reason, Progress = null }, Lease = null }
+                : null;
+        }, ct) : null;
+        if (stored is null or { Missing: true }) throw new KeyNotFoundException($"no training job '{id}'");
+        var job = stored.Record?.Job ?? throw new InvalidOperationException($"job {id}: its {JobFile} cannot be read: {stored.Error}");
+        if (was is not (JobState.Queued or JobState.Running)) throw JobRefusals.NotCancellable(job);
+        log.Information("Job {Job} cancelled: {Reason}", id, reason);
+        return job;
+    }
+
     public async Task<string> DownloadPackageAsync(string id, string destinationFolder, CancellationToken ct = default)
     {
         var stored = JobIds.IsValid(id) ? await ReadAsync(id, ct) : null;
@@ -294,6 +312,7 @@ public sealed class AzureJobQueue : ITrainingJobQueue
             return null;
         }, ct);
         if (stored.Record is null) throw new LeaseLostException(lease.Job.Id, stored.Missing ? $"its {JobFile} is gone" : $"its {JobFile} cannot be read: {stored.Error}");
+        if (lost is not null && stored.Record.Job.State == JobState.Cancelled) throw new JobCancelledException(lease.Job.Id, stored.Record.Job.Error);
         if (lost is not null) throw new LeaseLostException(lease.Job.Id, lost);
     }
 

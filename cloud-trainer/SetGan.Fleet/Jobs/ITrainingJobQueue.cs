@@ -7,7 +7,8 @@ namespace SetGan.Fleet.Jobs;
 /// <list type="bullet">
 /// <item>a job is held by one lease at a time; a claim after the lease expired (worker stopped or died)
 /// counts one more attempt, and after <see cref="TrainingJobQueueOptions.MaxAttempts"/> the job fails with the reason;</item>
-/// <item>Renew, Complete and Fail on a lease that another worker has since taken throw <see cref="LeaseLostException"/>;</item>
+/// <item>Renew, Complete and Fail on a lease that another worker has since taken throw <see cref="LeaseLostException"/>, and on a
+/// cancelled job <see cref="JobCancelledException"/>;</item>
 /// <item>a stored job or queue message that cannot be read is reported as a failed job or dropped, with the
 /// reason logged, never thrown out of <see cref="ClaimAsync"/>.</item>
 /// </list>
@@ -36,6 +37,14 @@ public interface ITrainingJobQueue : IAsyncDisposable
 
     /// <summary>Marks the job failed for good with the reason (no further attempts).</summary>
     Task FailAsync(JobLease lease, string reason, CancellationToken ct = default);
+
+    /// <summary>
+    /// An operator's stop: a queued or running job becomes cancelled with <paramref name="reason"/>, no worker claims it again, and
+    /// the worker running it learns at its next renewal (<see cref="JobCancelledException"/>, within a third of its lease) and stops
+    /// training. Returns the cancelled job; <see cref="KeyNotFoundException"/> for an unknown job, <see cref="InvalidOperationException"/>
+    /// for one that has ended.
+    /// </summary>
+    Task<TrainingJob> CancelAsync(string id, string reason, CancellationToken ct = default);
 
     /// <summary>
     /// Unpacks a succeeded job's package into DESTINATION/{id} (replacing an earlier copy) and returns that

@@ -149,6 +149,20 @@ public sealed class SqliteJobQueue : ITrainingJobQueue
         return Task.CompletedTask;
     }
 
+    public Task<TrainingJob> CancelAsync(string id, string reason, CancellationToken ct = default)
+    {
+        TrainingJob cancelled;
+        lock (gate)
+        {
+            int changed = Execute("UPDATE jobs SET state = 'Cancelled', finished = $now, error = $error, progress = NULL, lease = NULL WHERE id = $id AND state IN ('Queued', 'Running')", null,
+                ("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), ("$error", reason), ("$id", id));
+            cancelled = Query("SELECT * FROM jobs WHERE id = $id", null, ("$id", id)).FirstOrDefault()?.Job ?? throw new KeyNotFoundException($"no training job '{id}'");
+            if (changed == 0) throw JobRefusals.NotCancellable(cancelled);
+        }
+        log.Information("Job {Job} cancelled: {Reason}", id, reason);
+        return Task.FromResult(cancelled);
+    }
+
     public Task<string> DownloadPackageAsync(string id, string destinationFolder, CancellationToken ct = default)
     {
         Row row;
@@ -166,6 +180,7 @@ public sealed class SqliteJobQueue : ITrainingJobQueue
     {
         if (Execute(sql, null, [("$id", lease.Job.Id), ("$lease", lease.Token), .. args]) == 1) return;
         var now = Query("SELECT * FROM jobs WHERE id = $id", null, ("$id", lease.Job.Id)).FirstOrDefault()?.Job;
+        if (now?.State == JobState.Cancelled) throw new JobCancelledException(lease.Job.Id, now.Error);
         throw new LeaseLostException(lease.Job.Id, now is null ? "the job is gone" : $"it is {now.State.ToString().ToLowerInvariant()}, worker {now.Worker ?? "none"}, attempt {now.Attempts}");
     }
 

@@ -34,8 +34,8 @@ public sealed record TrainingRequest(string ImageName, string Preset = "quick", 
     public string ImageFileName => "image" + Path.GetExtension(ImageName).ToLowerInvariant();
 }
 
-/// <summary>A job's life: queued until a worker claims it, running under a lease, then one of the two ends.</summary>
-public enum JobState { Queued, Running, Succeeded, Failed }
+/// <summary>A job's life: queued until a worker claims it, running under a lease, then one of the three ends (cancelled: by an operator).</summary>
+public enum JobState { Queued, Running, Succeeded, Failed, Cancelled }
 
 /// <summary>
 /// One training job as the queue reports it. <paramref name="Attempts"/> counts claims: a worker
@@ -74,11 +74,26 @@ public sealed class JobLease
     internal object? Handle { get; set; }
 }
 
-/// <summary>The job was claimed by another worker after this lease expired: its result is not wanted.</summary>
-public sealed class LeaseLostException(string jobId, string why)
-    : InvalidOperationException($"job {jobId}: this worker's lease is lost ({why}); another worker holds the job now")
+/// <summary>The job was claimed by another worker after this lease expired, or cancelled: its result is not wanted.</summary>
+public class LeaseLostException : InvalidOperationException
 {
-    public string JobId { get; } = jobId;
+    public LeaseLostException(string jobId, string why)
+        : this(jobId, $"job {jobId}: this worker's lease is lost ({why}); another worker holds the job now", inner: null) { }
+
+    protected LeaseLostException(string jobId, string message, Exception? inner) : base(message, inner) => JobId = jobId;
+
+    public string JobId { get; }
+}
+
+/// <summary>An operator cancelled the job while this worker held it (<see cref="ITrainingJobQueue.CancelAsync"/>).</summary>
+public sealed class JobCancelledException(string jobId, string? reason)
+    : LeaseLostException(jobId, $"job {jobId} was cancelled{(reason is null ? "" : $" ({reason})")}; its work is dropped", inner: null);
+
+/// <summary>Refusals both backends word the same way.</summary>
+internal static class JobRefusals
+{
+    public static InvalidOperationException NotCancellable(TrainingJob job) =>
+        new($"job {job.Id} is {job.State.ToString().ToLowerInvariant()} already: only a queued or running job can be cancelled");
 }
 
 /// <summary>Job ids: sortable by submission time, safe in file and blob names.</summary>

@@ -8,7 +8,8 @@ namespace SetGan.Fleet.Service;
 
 /// <summary>
 /// Training jobs under /api/jobs: POST submits an image with its settings (multipart/form-data with an "image"
-/// file, or the image as the body with ?image=NAME.png), GET lists every job, GET /api/jobs/{id} one. Settings
+/// file, or the image as the body with ?image=NAME.png), GET lists every job, GET /api/jobs/{id} one, POST
+/// /api/jobs/{id}/cancel[?reason=TEXT] cancels a queued or running job (409 once it has ended). Settings
 /// (preset, mode, iterations, maxSize, seed) come as form fields or query parameters. A job's package reaches
 /// the model store by itself (<see cref="JobHarvester"/>); its SHA-256 then shows in the job.
 /// </summary>
@@ -21,6 +22,19 @@ public static class JobsApi
         api.MapGet("/jobs/{id}", async (string id, CancellationToken ct) =>
             JobIds.IsValid(id) && await service.Jobs.GetAsync(id, ct) is { } job ? Results.Ok(View(service, job))
                 : Error(StatusCodes.Status404NotFound, $"no training job '{id}'"));
+        api.MapPost("/jobs/{id}/cancel", (string id, string? reason, CancellationToken ct) => CancelAsync(id, reason, service, ct));
+    }
+
+    private static async Task<IResult> CancelAsync(string id, string? reason, FleetService service, CancellationToken ct)
+    {
+        if (!JobIds.IsValid(id)) return Error(StatusCodes.Status404NotFound, $"no training job '{id}'");
+        try
+        {
+            var job = await service.Jobs.CancelAsync(id, string.IsNullOrWhiteSpace(reason) ? "cancelled by an operator" : reason.Trim(), ct);
+            return Results.Ok(View(service, job));
+        }
+        catch (KeyNotFoundException e) { return Error(StatusCodes.Status404NotFound, e.Message); }
+        catch (InvalidOperationException e) { return Error(StatusCodes.Status409Conflict, e.Message); }
     }
 
     private static JobView View(FleetService service, TrainingJob job) => JobView.Of(job, service.Harvester.Of(job.Id));

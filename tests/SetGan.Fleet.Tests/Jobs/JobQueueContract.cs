@@ -187,6 +187,59 @@ public abstract class JobQueueContract : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_cancelled_queued_job_records_why_and_is_never_claimed_while_the_next_one_is()
+    {
+        var queue = await OpenAsync();
+        var cancelled = await queue.SubmitAsync(new TrainingRequest("birds.png"), Image, Ct);
+        var next = await queue.SubmitAsync(new TrainingRequest("balloons.png"), Image, Ct);
+
+        var job = await queue.CancelAsync(cancelled.Id, "wrong image", Ct);
+
+        (job.State, job.Error, job.Finished is not null).ShouldBe((JobState.Cancelled, "wrong image", true));
+        (await queue.GetAsync(cancelled.Id, Ct))!.State.ShouldBe(JobState.Cancelled);
+        (await queue.ClaimAsync("w1", TimeSpan.FromMinutes(1), Ct))!.Job.Id.ShouldBe(next.Id);
+        (await queue.ClaimAsync("w2", Short, Ct)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Cancelling_a_running_job_takes_it_from_its_worker_whose_renew_complete_and_fail_then_say_so()
+    {
+        var queue = await OpenAsync();
+        var (package, _, _) = TestPackages.WriteSigned(Path.Combine(Dir, "made"));
+        var job = await queue.SubmitAsync(new TrainingRequest("birds.png"), Image, Ct);
+        var lease = (await queue.ClaimAsync("w1", Short, Ct))!;
+        await queue.RenewAsync(lease, "scale 1/4", Ct);
+
+        var cancelled = await queue.CancelAsync(job.Id, "not needed any more", Ct);
+
+        (cancelled.State, cancelled.Worker, cancelled.Progress).ShouldBe((JobState.Cancelled, "w1", null));
+        (await Should.ThrowAsync<JobCancelledException>(() => queue.RenewAsync(lease, "scale 2/4", Ct))).Message.ShouldContain("was cancelled (not needed any more)");
+        await Should.ThrowAsync<JobCancelledException>(() => queue.CompleteAsync(lease, package, Ct));
+        await Should.ThrowAsync<JobCancelledException>(() => queue.FailAsync(lease, "oops", Ct));
+        await Expire(); // its lease would have ended: still nobody's
+        (await queue.ClaimAsync("w2", Short, Ct)).ShouldBeNull();
+        (await queue.GetAsync(job.Id, Ct))!.State.ShouldBe(JobState.Cancelled);
+        (await Should.ThrowAsync<InvalidOperationException>(() => queue.DownloadPackageAsync(job.Id, Dir, Ct))).Message.ShouldContain("only a succeeded job has a package");
+    }
+
+    [Fact]
+    public async Task A_job_that_has_ended_cannot_be_cancelled_and_an_unknown_one_is_not_found()
+    {
+        var queue = await OpenAsync();
+        var (package, _, _) = TestPackages.WriteSigned(Path.Combine(Dir, "made"));
+        var done = await queue.SubmitAsync(new TrainingRequest("birds.png"), Image, Ct);
+        await queue.CompleteAsync((await queue.ClaimAsync("w1", TimeSpan.FromMinutes(1), Ct))!, package, Ct);
+        var twice = await queue.SubmitAsync(new TrainingRequest("balloons.png"), Image, Ct);
+        await queue.CancelAsync(twice.Id, "first", Ct);
+
+        (await Should.ThrowAsync<InvalidOperationException>(() => queue.CancelAsync(done.Id, "late", Ct))).Message.ShouldContain("is succeeded already");
+        (await Should.ThrowAsync<InvalidOperationException>(() => queue.CancelAsync(twice.Id, "first", Ct))).Message.ShouldContain("is cancelled already");
+        await Should.ThrowAsync<KeyNotFoundException>(() => queue.CancelAsync("20200101-000000-00000000", "?", Ct));
+        (await queue.GetAsync(done.Id, Ct))!.State.ShouldBe(JobState.Succeeded);
+        (await queue.GetAsync(twice.Id, Ct))!.Error.ShouldBe("first");
+    }
+
+    [Fact]
     public async Task A_stored_job_that_cannot_be_read_is_reported_failed_and_the_next_job_is_claimed()
     {
         var queue = await OpenAsync();
