@@ -31,6 +31,31 @@ public sealed class TrainModesTests : IDisposable
     }
 
     [Fact]
+    public async Task Progressive_training_publishes_int8_packages_when_asked_and_other_modes_point_to_export()
+    {
+        string input = SetGanProcess.WriteTinyBalloons(dir);
+        (await SetGanProcess.RunAsync("keys", "new", "--out", P("keys"))).ExitCode.ShouldBe(0);
+
+        var train = await SetGanProcess.RunAsync("train", input, "--mode", "progressive", "--iterations", "2", "--max-size", "48", "--precision", "int8",
+            "--key", P("keys", "setgan-signing.key"), "--out", P("model"));
+        var parallel = await SetGanProcess.RunAsync("train", input, "--mode", "parallel", "--iterations", "2", "--max-size", "48", "--precision", "int8",
+            "--out", P("other"));
+
+        train.ExitCode.ShouldBe(0, train.Stderr);
+        foreach (int k in new[] { 0, 3 })
+        {
+            var manifest = SetGan.Core.Packaging.PyramidPackage.ReadManifest(P("model-packages", $"k{k}"), File.ReadAllText(P("keys", "setgan-signing.pub")));
+            (manifest.ModelPrecision, manifest.Scales.Count).ShouldBe((SetGan.Core.Packaging.ModelPrecision.Int8, k + 1));
+        }
+        var generate = await SetGanProcess.RunAsync("generate", P("model-packages", "k3"), "--public-key", P("keys", "setgan-signing.pub"), "--count", "1", "--out", P("out"));
+        generate.ExitCode.ShouldBe(0, generate.Stderr);
+        parallel.ExitCode.ShouldBe(1);
+        parallel.Stderr.ShouldContain("--precision is for --mode progressive");
+        parallel.Stderr.ShouldContain("setgan export --precision int8");
+        Directory.Exists(P("other.partial")).ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task Progressive_mode_without_a_signing_key_fails_before_training()
     {
         var train = await SetGanProcess.RunAsync("train", SetGanProcess.WriteTinyBalloons(dir), "--mode", "progressive", "--iterations", "2", "--max-size", "48",

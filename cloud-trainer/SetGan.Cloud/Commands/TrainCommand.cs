@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SetGan.Core.Packaging;
 using SetGan.Trainer.Training;
 
 namespace SetGan.Cloud.Commands;
@@ -52,10 +53,16 @@ public static class TrainCommand
         };
         var publish = new Option<string?>("--publish") { Description = "progressive: folder for the packages (kK/ per usable k) and events.jsonl; default OUT-packages." };
         var key = new Option<string>("--key") { Description = "progressive: the private signing key for the packages.", DefaultValueFactory = _ => Path.Combine("keys", SetGan.Core.Packaging.PackageSigning.PrivateKeyFile) };
+        var precision = new Option<ModelPrecision>("--precision")
+        {
+            Description = "progressive: the published packages' number format, as `setgan export --precision` (Float32 or Int8; int8 calibrates on " +
+                "each truncation's own samples as it is published). Other modes: export the trained model with `setgan export --precision`.",
+            DefaultValueFactory = _ => ModelPrecision.Float32,
+        };
 
         var command = new Command("train", "Train a SinGAN pyramid for one image (SinGAN sequential, or SETGAN parallel/progressive), with a checkpoint per scale.")
         {
-            image, preset, iterations, maxSize, seed, device, threads, compute, output, force, mode, earlyStop, minIterations, ssimTarget, chainTune, handOver, publish, key,
+            image, preset, iterations, maxSize, seed, device, threads, compute, output, force, mode, earlyStop, minIterations, ssimTarget, chainTune, handOver, publish, key, precision,
         };
         command.SetAction((parse, cancel) => CliErrors.Run(async () =>
         {
@@ -76,10 +83,13 @@ public static class TrainCommand
             settings = settings with { ChainTuneSteps = parse.GetValue(chainTune) is >= 0 and var steps ? steps : throw new ArgumentException("--chain-tune must be 0 or more") };
             settings = settings with { HandOver = parse.GetValue(handOver) };
             string path = parse.GetValue(image)!, outDir = parse.GetValue(output)!;
+            var packages = parse.GetValue(precision);
+            if (settings.Mode != TrainingMode.Progressive && packages != ModelPrecision.Float32)
+                throw new ArgumentException($"--precision is for --mode progressive, which publishes packages while it trains; export a {settings.Mode.ToString().ToLowerInvariant()} model with `setgan export --precision {packages.ToString().ToLowerInvariant()}`");
             string? privateKey = settings.Mode == TrainingMode.Progressive ? PackageCommands.ReadKey(parse.GetValue(key)!) : null;
             string publishTo = parse.GetValue(publish) ?? Path.GetFullPath(outDir).TrimEnd('/') + "-packages";
             var dir = await TrainingRun.RunAsync(Path.GetFileName(path), TrainingRun.ReadInput(path), settings, outDir, parse.GetValue(force), cancel,
-                privateKey is null ? null : (publishTo, privateKey));
+                privateKey is null ? null : new(publishTo, privateKey, packages));
             System.Console.WriteLine($"model written to {dir.Path}");
             return 0;
         }, onInterrupt: $"training interrupted; rerun the same command to resume at the first unfinished scale"));

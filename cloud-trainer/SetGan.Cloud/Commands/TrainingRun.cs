@@ -1,16 +1,20 @@
 using SetGan.Cloud.Console;
+using SetGan.Core.Packaging;
 using SetGan.Core.Imaging;
 using SetGan.Trainer.Checkpoints;
 using SetGan.Trainer.Training;
 
 namespace SetGan.Cloud.Commands;
 
+/// <summary>Where and how the progressive mode publishes each usable truncation.</summary>
+public sealed record Publishing(string Folder, string PrivateKey, ModelPrecision Precision = ModelPrecision.Float32);
+
 /// <summary>One `train` job: validate the input, train into OUT.partial with progress and logs, then publish OUT.</summary>
 public static class TrainingRun
 {
     /// <param name="watcher">Hears the training's events besides the progress view (the fleet worker reports progress with them).</param>
     public static async Task<ModelDirectory> RunAsync(string imageName, byte[] imageBytes, TrainingSettings settings, string output, bool force, CancellationToken cancel,
-        (string Folder, string PrivateKey)? publish = null, ITrainingObserver? watcher = null)
+        Publishing? publish = null, ITrainingObserver? watcher = null)
     {
         var source = ImageFile.Decode(imageBytes, imageName);
         var trainer = new PyramidTrainer(settings, Serilog.Core.Logger.None);
@@ -25,7 +29,7 @@ public static class TrainingRun
                 imageName, source.Width, source.Height, settings.Preset, settings.Mode, settings.Compute.Name(), geometry.ScaleCount, string.Join(" ", geometry.Sizes), settings.Iterations, output);
             if (settings.EarlyStop is { } es) log.Information("Early stop on: {EarlyStop}", es);
             var publisher = publish is { } p
-                ? new ProgressivePublisher(p.Folder, p.PrivateKey, e => log.Information("Published k = {K} as package version {Version} after {Seconds:F1} s: {Package}", e.K, e.Version, e.SecondsSinceStart, e.Package))
+                ? new ProgressivePublisher(p.Folder, p.PrivateKey, p.Precision, e => log.Information("Published k = {K} as package version {Version} after {Seconds:F1} s: {Package}", e.K, e.Version, e.SecondsSinceStart, e.Package))
                 : null;
             var running = new PyramidTrainer(settings, log);
             await TrainingProgressView.RunAsync(geometry, settings, completed, log, RunLog.Interactive,

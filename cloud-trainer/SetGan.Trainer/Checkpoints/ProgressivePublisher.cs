@@ -14,9 +14,10 @@ internal sealed partial class PublishJson : JsonSerializerContext;
 /// <summary>
 /// SETGAN's progressive delivery: whenever G_0..G_k is complete, it becomes package version k + 1 in
 /// FOLDER/k{k}/ (written beside and renamed, like every package), and a line in FOLDER/events.jsonl
-/// says so, so devices can run a truncated pyramid long before the training ends.
+/// says so, so devices can run a truncated pyramid long before the training ends. Packages are in <paramref name="precision"/>
+/// (`setgan export --precision`).
 /// </summary>
-public sealed class ProgressivePublisher(string folder, string privateKeyPem, Action<PackagePublished>? published = null)
+public sealed class ProgressivePublisher(string folder, string privateKeyPem, ModelPrecision precision = ModelPrecision.Float32, Action<PackagePublished>? published = null)
 {
     public const string EventsFile = "events.jsonl";
     private readonly System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
@@ -34,7 +35,7 @@ public sealed class ProgressivePublisher(string folder, string privateKeyPem, Ac
             string package = PackageFolder(Folder, k);
             if (File.Exists(Path.Combine(package, PackageWriter.SignatureFile))) return;
             Directory.CreateDirectory(Folder);
-            var manifest = PackageExporter.Export(dir, k + 1, package, privateKeyPem, force: true);
+            var manifest = PackageExporter.Export(dir, k + 1, package, privateKeyPem, force: true, precision);
             var record = new PackagePublished("package", k, k + 1, package, manifest.ModelsSha256(), clock.Elapsed.TotalSeconds, DateTimeOffset.UtcNow);
             File.AppendAllText(Path.Combine(Folder, EventsFile), JsonSerializer.Serialize(record, PublishJson.Default.PackagePublished) + "\n");
             published?.Invoke(record);
