@@ -304,16 +304,14 @@ public sealed class AzureJobQueue : ITrainingJobQueue
     /// <summary>A change only this lease's holder may make.</summary>
     private async Task ChangeOwnedAsync(JobLease lease, Func<JobRecord, JobRecord> change, CancellationToken ct)
     {
-        string? lost = null;
+        bool lost = false;
         var stored = await ChangeAsync(lease.Job.Id, r =>
         {
-            if (r.Lease == lease.Token && r.Job.State == JobState.Running) return change(r);
-            lost = $"it is {r.Job.State.ToString().ToLowerInvariant()}, worker {r.Job.Worker ?? "none"}, attempt {r.Job.Attempts}";
-            return null;
+            lost = !(r.Lease == lease.Token && r.Job.State == JobState.Running);
+            return lost ? null : change(r);
         }, ct);
         if (stored.Record is null) throw new LeaseLostException(lease.Job.Id, stored.Missing ? $"its {JobFile} is gone" : $"its {JobFile} cannot be read: {stored.Error}");
-        if (lost is not null && stored.Record.Job.State == JobState.Cancelled) throw new JobCancelledException(lease.Job.Id, stored.Record.Job.Error);
-        if (lost is not null) throw new LeaseLostException(lease.Job.Id, lost);
+        if (lost) throw JobRefusals.LeaseLost(stored.Record.Job);
     }
 
     private async Task<JobLease?> DropAsync(QueueMessage message, string reason)

@@ -180,8 +180,7 @@ public sealed class SqliteJobQueue : ITrainingJobQueue
     {
         if (Execute(sql, null, [("$id", lease.Job.Id), ("$lease", lease.Token), .. args]) == 1) return;
         var now = Query("SELECT * FROM jobs WHERE id = $id", null, ("$id", lease.Job.Id)).FirstOrDefault()?.Job;
-        if (now?.State == JobState.Cancelled) throw new JobCancelledException(lease.Job.Id, now.Error);
-        throw new LeaseLostException(lease.Job.Id, now is null ? "the job is gone" : $"it is {now.State.ToString().ToLowerInvariant()}, worker {now.Worker ?? "none"}, attempt {now.Attempts}");
+        throw now is null ? new LeaseLostException(lease.Job.Id, "the job is gone") : JobRefusals.LeaseLost(now);
     }
 
     private sealed record Row(TrainingJob Job, string? Unreadable, string? Package);

@@ -92,6 +92,11 @@ public sealed class JobCancelledException(string jobId, string? reason)
 /// <summary>Refusals both backends word the same way.</summary>
 internal static class JobRefusals
 {
+    /// <summary>Why a lease no longer holds <paramref name="current"/>, the job as stored now: cancelled, or taken by another claim.</summary>
+    public static LeaseLostException LeaseLost(TrainingJob current) => current.State == JobState.Cancelled
+        ? new JobCancelledException(current.Id, current.Error)
+        : new LeaseLostException(current.Id, $"it is {current.State.ToString().ToLowerInvariant()}, worker {current.Worker ?? "none"}, attempt {current.Attempts}");
+
     public static InvalidOperationException NotCancellable(TrainingJob job) =>
         new($"job {job.Id} is {job.State.ToString().ToLowerInvariant()} already: only a queued or running job can be cancelled");
 }

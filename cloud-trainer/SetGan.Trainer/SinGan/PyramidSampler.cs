@@ -37,10 +37,10 @@ public static class PyramidSampler
     {
         if (scales.Count == 0) throw new ArgumentException("no trained scales to run", nameof(scales));
         if (sizes.Count != scales.Count) throw new ArgumentException($"{scales.Count} scales but {sizes.Count} sizes", nameof(sizes));
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
         if (batch < 1 || (batch > 1 && (mode != NoiseMode.Random || noise is not null)))
             throw new ArgumentException($"a batch of {batch} is for random draws only", nameof(batch));
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
         Tensor previous = zeros(batch, 3, sizes[0].Height, sizes[0].Width, device: device);
         for (int n = 0; n < scales.Count; n++)
         {
