@@ -17,11 +17,14 @@ public sealed record ActiveConfig(PyramidPackage? Package, string? PackageSha256
 /// desired properties, a setBudget call): each change is checked against the package as a whole and
 /// refused with the reason, leaving the old configuration, or applied and announced by <see cref="Changed"/>.
 /// A replaced package is disposed only after the generation loop has let go of it.
+/// The start configuration (local options, or what the cloud set last) goes in first: every other
+/// change waits for it, so a desired twin read at connect lands on top of it and is not overwritten.
 /// </summary>
 public sealed class DeviceControl : IDisposable
 {
     private ActiveConfig config = new(null, null, null, new BudgetSettings(null, null, 1));
     private readonly SemaphoreSlim changing = new(1, 1);
+    private readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Exclusive use of the pyramid: held for each image, for a whole profiling run, and for a package swap.</summary>
     public SemaphoreSlim Cpu { get; } = new(1, 1);
@@ -31,8 +34,21 @@ public sealed class DeviceControl : IDisposable
     /// <summary>Old and new configuration, raised after every applied change (a package swap cancels the loop first).</summary>
     public event Action<ActiveConfig, ActiveConfig>? Changed;
 
-    /// <summary>Applies what is given (null = keep); returns null when applied, else why it was refused.</summary>
+    /// <summary>Applies what is given (null = keep) once the start configuration is in; returns null when applied, else why it was refused.</summary>
     public async Task<string?> ApplyAsync(PyramidPackage? package, string? packageSha256, int? k, BudgetSettings? budget, CancellationToken ct = default)
+    {
+        await started.Task.WaitAsync(ct);
+        return await ApplyNowAsync(package, packageSha256, k, budget, ct);
+    }
+
+    /// <summary>The start configuration, before any other change may apply; call <see cref="StartDone"/> after it (also when it failed).</summary>
+    public Task<string?> ApplyStartAsync(PyramidPackage? package, string? packageSha256, int? k, BudgetSettings budget, CancellationToken ct) =>
+        ApplyNowAsync(package, packageSha256, k, budget, ct);
+
+    /// <summary>Lets the changes that wait for the start configuration go ahead.</summary>
+    public void StartDone() => started.TrySetResult();
+
+    private async Task<string?> ApplyNowAsync(PyramidPackage? package, string? packageSha256, int? k, BudgetSettings? budget, CancellationToken ct)
     {
         await changing.WaitAsync(ct);
         try

@@ -20,7 +20,8 @@ public sealed class GenerationService(IOptionsMonitor<AgentOptions> options, Age
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
         var o = options.CurrentValue;
-        await LoadStartPackageAsync(o, stopping);
+        try { await LoadStartPackageAsync(o, stopping); }
+        finally { control.StartDone(); }
         using var subscription = options.OnChange(changed => _ = ApplyFileAsync(changed));
         while (!stopping.IsCancellationRequested)
         {
@@ -82,10 +83,10 @@ public sealed class GenerationService(IOptionsMonitor<AgentOptions> options, Age
             catch (PackageException e) { log.Error("Package {Folder} does not load, so nothing runs until a good one arrives: {Reason}", folder, e.Message); }
         }
         string? sha = folder is not null && folder != o.Package ? Path.GetFileName(folder) : null;
-        if (await control.ApplyAsync(package, sha, k, budget, ct) is { } refused)
+        if (await control.ApplyStartAsync(package, sha, k, budget, ct) is { } refused)
         {
             log.Error("Agent:K refused, the package's finest scale runs instead: {Reason}", refused);
-            await control.ApplyAsync(package, sha, null, budget, ct);
+            await control.ApplyStartAsync(package, sha, null, budget, ct);
         }
     }
 
