@@ -30,6 +30,25 @@ public sealed class Azurite : IAsyncLifetime
     {
         string azurite = Find("azurite");
         folder = Directory.CreateTempSubdirectory("setgan-azurite-").FullName;
+        // A free port is free when probed, not when Azurite binds it: the test assemblies run side by side
+        // and open ports of their own. Azurite exits on EADDRINUSE, so a lost race starts again on new ports.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartOnFreePortsAsync(azurite);
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && Output.Contains("EADDRINUSE"))
+            {
+                process?.Dispose();
+                lock (output) output.Clear();
+            }
+        }
+    }
+
+    private async Task StartOnFreePortsAsync(string azurite)
+    {
         (blobPort, queuePort) = (FreePort(), FreePort());
         // The Azure SDK may ask for a newer service version than this Azurite knows: --skipApiVersionCheck.
         var info = new ProcessStartInfo(azurite, ["--silent", "--disableTelemetry", "--skipApiVersionCheck", "--location", folder,
@@ -52,7 +71,11 @@ public sealed class Azurite : IAsyncLifetime
         var deadline = DateTime.UtcNow.AddSeconds(30); // node's start on a busy 2-core machine
         while (DateTime.UtcNow < deadline)
         {
-            if (process!.HasExited) throw new InvalidOperationException($"azurite exited with {process.ExitCode}:\n{Output}");
+            if (process!.HasExited)
+            {
+                process.WaitForExit(); // drains its output, which says why
+                throw new InvalidOperationException($"azurite exited with {process.ExitCode}:\n{Output}");
+            }
             try
             {
                 using var probe = new TcpClient();
