@@ -9,6 +9,12 @@ namespace SetGan.Bench;
 /// <summary>`setgan-bench modes`: sequential vs parallel (untuned and tuned) vs progressive vs parallel + early stop, side by side in one run.</summary>
 internal static class ModesMain
 {
+    private const string EarlyStopAt = "parallel+early-stop@";
+
+    private static int MinIterations(string variant) =>
+        int.TryParse(variant[EarlyStopAt.Length..], System.Globalization.CultureInfo.InvariantCulture, out int m) && m > 0
+            ? m : throw new ArgumentException($"--variants: '{variant}' needs a positive whole number of iterations after '@'");
+
     public static int Run(Args options, RgbImage image)
     {
         if (options.ProjectSize is { } size) return Project(options, image, size);
@@ -20,6 +26,26 @@ internal static class ModesMain
         };
         Console.WriteLine($"modes: {options.Image} at {quick.MaxSize} px, {quick.Iterations} iterations per scale, {cores} cores, compute {quick.Compute.Name()}, seed {quick.Seed}, {options.Samples} samples per k for SWD");
 
+        var variants = new (string Name, TrainingSettings Settings, bool Publish)[]
+        {
+            ("sequential", quick with { Mode = TrainingMode.Sequential }, false),
+            // The paper's plain parallel mode first: the pure-parallelism figure below is taken from it.
+            ("parallel-untuned", quick with { Mode = TrainingMode.Parallel, ChainTuneSteps = 0, HandOver = false }, false),
+            // Tuned on the chain but on the real image below throughout: what hand-over adds is the difference to "parallel".
+            ("parallel-no-handover", quick with { Mode = TrainingMode.Parallel, HandOver = false }, false),
+            ("parallel", quick with { Mode = TrainingMode.Parallel }, false),
+            ("progressive", quick with { Mode = TrainingMode.Progressive }, true),
+            ("parallel+early-stop", quick with { Mode = TrainingMode.Parallel, EarlyStop = EarlyStopSettings.For(quick.Iterations) }, false),
+        };
+        if (options.Variants is { } chosen)
+        {
+            // Sequential stays first: every ratio is against it. parallel+early-stop@M sets the minimum iterations (the quality dial).
+            var dial = chosen.Where(v => v.StartsWith(EarlyStopAt, StringComparison.Ordinal)).Select(v =>
+                (v, quick with { Mode = TrainingMode.Parallel, EarlyStop = new EarlyStopSettings(MinIterations: MinIterations(v)) }, false)).ToArray();
+            if (chosen.Except(dial.Select(d => d.v)).FirstOrDefault(v => !variants.Any(x => x.Name == v)) is { } unknown)
+                throw new ArgumentException($"--variants: unknown '{unknown}'; choose from {string.Join(", ", variants.Select(v => v.Name))}, or {EarlyStopAt}M (M: minimum iterations)");
+            variants = [.. variants.Where(v => v.Name == "sequential" || chosen.Contains(v.Name)), .. dial];
+        }
         var serial = ModesBenchmark.MeasureSerialWork(image, quick, iterations: 3, cores);
         var perIteration = serial.PerIteration;
         double serialWork = perIteration.Sum(), finest = perIteration[^1];
@@ -32,24 +58,6 @@ internal static class ModesMain
         string work = Directory.CreateTempSubdirectory("setgan-modes-").FullName;
         var (privateKey, _) = PackageSigning.NewKeyPair(Path.Combine(work, "keys"));
         var publisher = new Lazy<ProgressivePublisher>(() => new ProgressivePublisher(Path.Combine(work, "packages"), File.ReadAllText(privateKey)));
-        var variants = new (string Name, TrainingSettings Settings, bool Publish)[]
-        {
-            ("sequential", quick with { Mode = TrainingMode.Sequential }, false),
-            // The paper's plain parallel mode first: the pure-parallelism figure below is taken from it.
-            ("parallel-untuned", quick with { Mode = TrainingMode.Parallel, ChainTuneSteps = 0, HandOver = false }, false),
-            // Tuned on the chain but on the real image below throughout: what hand-over adds is the difference to "parallel".
-            ("parallel-no-handover", quick with { Mode = TrainingMode.Parallel, HandOver = false }, false),
-            ("parallel", quick with { Mode = TrainingMode.Parallel }, false),
-            ("progressive", quick with { Mode = TrainingMode.Progressive }, true),
-            ("parallel+early-stop", quick with { Mode = TrainingMode.Parallel, EarlyStop = new EarlyStopSettings() }, false),
-        };
-        if (options.Variants is { } chosen)
-        {
-            // Sequential stays first: every ratio is against it.
-            if (chosen.FirstOrDefault(v => !variants.Any(x => x.Name == v)) is { } unknown)
-                throw new ArgumentException($"--variants: unknown '{unknown}'; choose from {string.Join(", ", variants.Select(v => v.Name))}");
-            variants = variants.Where(v => v.Name == "sequential" || chosen.Contains(v.Name)).ToArray();
-        }
         var results = new List<ModesBenchmark.Result>();
         foreach (var (name, settings, publish) in variants)
         {

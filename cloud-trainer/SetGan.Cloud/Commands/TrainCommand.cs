@@ -35,7 +35,7 @@ public static class TrainCommand
         };
         mode.AcceptOnlyFromAmong("sequential", "parallel", "progressive");
         var earlyStop = new Option<bool>("--early-stop") { Description = "End a scale when its reconstruction loss stops improving (the lr step comes forward, then a quarter more iterations)." };
-        var minIterations = new Option<int>("--min-iterations") { Description = "With --early-stop: never stop a scale before this many iterations.", DefaultValueFactory = _ => 40 };
+        var minIterations = new Option<int?>("--min-iterations") { Description = "With --early-stop: never stop a scale before this many iterations (default: a quarter of --iterations, at least 40)." };
         var ssimTarget = new Option<double?>("--ssim-target") { Description = "Early exit: stop adding scales once the reconstruction of G_0..G_k reaches this SSIM against the real image (0..1)." };
         var chainTune = new Option<int>("--chain-tune")
         {
@@ -77,7 +77,11 @@ public static class TrainCommand
             if (parse.GetValue(maxSize) is { } px) settings = settings with { MaxSize = px };
             settings = settings with { Mode = Enum.Parse<TrainingMode>(parse.GetValue(mode)!, ignoreCase: true) };
             if (parse.GetValue(earlyStop))
-                settings = settings with { EarlyStop = new EarlyStopSettings(MinIterations: parse.GetValue(minIterations) is > 0 and var m ? m : throw new ArgumentException("--min-iterations must be at least 1")) };
+                settings = settings with
+                {
+                    EarlyStop = parse.GetValue(minIterations) is not { } m ? EarlyStopSettings.For(settings.Iterations)
+                        : m > 0 ? new EarlyStopSettings(MinIterations: m) : throw new ArgumentException("--min-iterations must be at least 1"),
+                };
             if (parse.GetValue(ssimTarget) is { } t)
                 settings = settings with { SsimTarget = t is > 0 and <= 1 ? t : throw new ArgumentException("--ssim-target must be in (0, 1]") };
             settings = settings with { ChainTuneSteps = parse.GetValue(chainTune) is >= 0 and var steps ? steps : throw new ArgumentException("--chain-tune must be 0 or more") };

@@ -8,6 +8,14 @@ namespace SetGan.Trainer.Training;
 /// </summary>
 public sealed record EarlyStopSettings(int MinIterations = 40, int Window = 20, double Tolerance = 0.02)
 {
+    /// <summary>
+    /// The defaults for <paramref name="iterations"/> per scale: no stop before a quarter of them (and 40).
+    /// Why a quarter (docs/benchmarks.md, 400 iterations): a floor of 40 let scales stop at 61-95 iterations,
+    /// and their samples were 3-7 % further from the real image (mean SSIM) with both seeds measured than
+    /// with a floor of 100, for 0-20 % less wall time.
+    /// </summary>
+    public static EarlyStopSettings For(int iterations) => new(MinIterations: Math.Max(40, iterations / 4));
+
     public override string ToString() => $"min {MinIterations}, window {Window}, tolerance {Tolerance}";
 }
 

@@ -31,7 +31,7 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
         var realTensors = reals.Select(r => TorchImages.ToTensor(r, device)).ToArray();
         var perIteration = IterationCosts(toTrain, cores, realTensors, geometry, device, cancel);
         var lanes = LaneSchedule.Plan(toTrain.ToDictionary(n => n, n => perIteration[n] * settings.Iterations), cores,
-            prefixFirst: settings.Mode == TrainingMode.Progressive);
+            settings.Mode == TrainingMode.Progressive ? LanePlan.PrefixFirst : settings.EarlyStop is not null ? LanePlan.FinestAlone : LanePlan.Balanced);
         log.Information("Parallel training on {Cores} cores: {Lanes}", cores, string.Join(" | ", lanes.Select(l => $"lane {l.Id}: scales {string.Join(",", l.Scales)}")));
         var broker = new CoreBroker(lanes, cores);
 

@@ -20,6 +20,20 @@ public class EarlyStopTests
         return (stepped, null, stop.StopReason);
     }
 
+    [Theory]
+    [InlineData(100, 40)]
+    [InlineData(400, 100)]
+    [InlineData(2000, 500)]
+    public void By_default_a_scale_trains_a_quarter_of_its_iterations_and_at_least_40_before_it_may_stop(int iterations, int minimum)
+    {
+        EarlyStopSettings.For(iterations).MinIterations.ShouldBe(minimum);
+
+        // A flat curve: the plateau is there from the start, so the minimum is what holds the step back.
+        var stop = new EarlyStop(EarlyStopSettings.For(iterations), iterations);
+        int stepped = Enumerable.Range(1, iterations).First(i => stop.Observe(i, 1.0) == EarlyStopAction.StepLearningRate);
+        stepped.ShouldBe(minimum);
+    }
+
     [Fact]
     public void A_loss_that_keeps_falling_trains_every_iteration()
     {

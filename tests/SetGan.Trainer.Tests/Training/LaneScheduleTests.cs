@@ -22,14 +22,33 @@ public class LaneScheduleTests
     {
         // The quick preset's SETGAN costs (s per iteration on one thread): scale 4 is the second largest.
         var costs = new Dictionary<int, double> { [0] = 0.10, [1] = 0.17, [2] = 0.22, [3] = 0.37, [4] = 1.69, [5] = 2.68 };
-        var lanes = LaneSchedule.Plan(costs, cores: 2, prefixFirst: true);
+        var lanes = LaneSchedule.Plan(costs, cores: 2, LanePlan.PrefixFirst);
 
         lanes.ShouldContain(l => l.Scales.SequenceEqual(new[] { 4 }));
         lanes.ShouldContain(l => l.Scales.SequenceEqual(new[] { 0, 1, 2, 3, 5 }));
         // The default plan queues scale 4 behind 0..3 on the lane beside the finest scale.
         LaneSchedule.Plan(costs, cores: 2).ShouldContain(l => l.Scales.SequenceEqual(new[] { 0, 1, 2, 3, 4 }));
         // One core: one lane, small to large, either way.
-        LaneSchedule.Plan(costs, cores: 1, prefixFirst: true).Single().Scales.ShouldBe([0, 1, 2, 3, 4, 5]);
+        LaneSchedule.Plan(costs, cores: 1, LanePlan.PrefixFirst).Single().Scales.ShouldBe([0, 1, 2, 3, 4, 5]);
+    }
+
+    [Fact]
+    public void With_early_stop_the_finest_scale_starts_at_once_on_a_lane_of_its_own()
+    {
+        // The 400-iteration costs of the quick preset (s on one thread): balanced, scale 1 queues in front of scale 5.
+        var costs = new Dictionary<int, double> { [0] = 35, [1] = 42, [2] = 50, [3] = 83, [4] = 212, [5] = 332 };
+        LaneSchedule.Plan(costs, cores: 2).ShouldContain(l => l.Scales.SequenceEqual(new[] { 1, 5 }));
+
+        var lanes = LaneSchedule.Plan(costs, cores: 2, LanePlan.FinestAlone);
+
+        lanes[0].Scales.ShouldBe([5]);
+        lanes[1].Scales.ShouldBe([0, 1, 2, 3, 4]);
+        // More cores: the others are balanced over the lanes left.
+        var three = LaneSchedule.Plan(costs, cores: 3, LanePlan.FinestAlone);
+        three[0].Scales.ShouldBe([5]);
+        three[1].Scales.ShouldBe([4]);
+        three[2].Scales.ShouldBe([0, 1, 2, 3]);
+        LaneSchedule.Plan(costs, cores: 1, LanePlan.FinestAlone).Single().Scales.ShouldBe([0, 1, 2, 3, 4, 5]);
     }
 
     [Fact]
@@ -37,9 +56,9 @@ public class LaneScheduleTests
     {
         var costs = Enumerable.Range(0, 9).ToDictionary(n => n, n => Math.Pow(1.8, n));
         foreach (int cores in new[] { 1, 2, 3, 16 })
-        foreach (bool prefixFirst in new[] { false, true })
+        foreach (var plan in Enum.GetValues<LanePlan>())
         {
-            var lanes = LaneSchedule.Plan(costs, cores, prefixFirst);
+            var lanes = LaneSchedule.Plan(costs, cores, plan);
             lanes.Count.ShouldBe(Math.Min(cores, 9));
             lanes.SelectMany(l => l.Scales).Order().ShouldBe(Enumerable.Range(0, 9));
             lanes.Sum(l => l.Cost).ShouldBe(costs.Values.Sum(), 1e-9);
