@@ -35,7 +35,7 @@ public static class TrainCommand
         };
         mode.AcceptOnlyFromAmong("sequential", "parallel", "progressive");
         var earlyStop = new Option<bool>("--early-stop") { Description = "End a scale when its reconstruction loss stops improving (the lr step comes forward, then a quarter more iterations)." };
-        var minIterations = new Option<int?>("--min-iterations") { Description = "With --early-stop: never stop a scale before this many iterations (default: a quarter of --iterations, at least 40)." };
+        var minIterations = new Option<int?>("--min-iterations") { Description = $"With --early-stop: never stop a scale before this many iterations (default: a quarter of --iterations, at least {EarlyStopSettings.Floor})." };
         var ssimTarget = new Option<double?>("--ssim-target") { Description = "Early exit: stop adding scales once the reconstruction of G_0..G_k reaches this SSIM against the real image (0..1)." };
         var chainTune = new Option<int>("--chain-tune")
         {
@@ -52,7 +52,7 @@ public static class TrainCommand
             DefaultValueFactory = _ => TrainingSettings.Quick.HandOver,
         };
         var publish = new Option<string?>("--publish") { Description = "progressive: folder for the packages (kK/ per usable k) and events.jsonl; default OUT-packages." };
-        var key = new Option<string>("--key") { Description = "progressive: the private signing key for the packages.", DefaultValueFactory = _ => Path.Combine("keys", SetGan.Core.Packaging.PackageSigning.PrivateKeyFile) };
+        var key = new Option<string>("--key") { Description = "progressive: the private signing key for the packages.", DefaultValueFactory = _ => Path.Combine("keys", PackageSigning.PrivateKeyFile) };
         var precision = new Option<ModelPrecision>("--precision")
         {
             Description = "progressive: the published packages' number format, as `setgan export --precision` (Float32 or Int8; int8 calibrates on " +
