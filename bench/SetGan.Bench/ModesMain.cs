@@ -36,6 +36,9 @@ internal static class ModesMain
             ("parallel", quick with { Mode = TrainingMode.Parallel }, false),
             ("progressive", quick with { Mode = TrainingMode.Progressive }, true),
             ("parallel+early-stop", quick with { Mode = TrainingMode.Parallel, EarlyStop = EarlyStopSettings.For(quick.Iterations) }, false),
+            // Scales that follow the scale below on a lane start from its weights, as in SinGAN.
+            ("parallel-warm", quick with { Mode = TrainingMode.Parallel, WarmStart = true }, false),
+            ("parallel+early-stop-warm", quick with { Mode = TrainingMode.Parallel, EarlyStop = EarlyStopSettings.For(quick.Iterations), WarmStart = true }, false),
         };
         if (options.Variants is { } chosen)
         {

@@ -51,6 +51,12 @@ public static class TrainCommand
                 "runs are bit-for-bit reproducible. --handover false with --chain-tune 0 is the paper's plain parallel mode.",
             DefaultValueFactory = _ => TrainingSettings.Quick.HandOver,
         };
+        var warmStart = new Option<bool>("--warm-start")
+        {
+            Description = "parallel/progressive (ours): a scale trained right after the scale below on the same lane starts from its trained " +
+                "weights when the width is the same, as SinGAN hands weights over; otherwise every scale starts from fresh weights.",
+            DefaultValueFactory = _ => TrainingSettings.Quick.WarmStart,
+        };
         var publish = new Option<string?>("--publish") { Description = "progressive: folder for the packages (kK/ per usable k) and events.jsonl; default OUT-packages." };
         var key = new Option<string>("--key") { Description = "progressive: the private signing key for the packages.", DefaultValueFactory = _ => Path.Combine("keys", PackageSigning.PrivateKeyFile) };
         var precision = new Option<ModelPrecision>("--precision")
@@ -62,7 +68,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a SinGAN pyramid for one image (SinGAN sequential, or SETGAN parallel/progressive), with a checkpoint per scale.")
         {
-            image, preset, iterations, maxSize, seed, device, threads, compute, output, force, mode, earlyStop, minIterations, ssimTarget, chainTune, handOver, publish, key, precision,
+            image, preset, iterations, maxSize, seed, device, threads, compute, output, force, mode, earlyStop, minIterations, ssimTarget, chainTune, handOver, warmStart, publish, key, precision,
         };
         command.SetAction((parse, cancel) => CliErrors.Run(async () =>
         {
@@ -85,7 +91,7 @@ public static class TrainCommand
             if (parse.GetValue(ssimTarget) is { } t)
                 settings = settings with { SsimTarget = t is > 0 and <= 1 ? t : throw new ArgumentException("--ssim-target must be in (0, 1]") };
             settings = settings with { ChainTuneSteps = parse.GetValue(chainTune) is >= 0 and var steps ? steps : throw new ArgumentException("--chain-tune must be 0 or more") };
-            settings = settings with { HandOver = parse.GetValue(handOver) };
+            settings = settings with { HandOver = parse.GetValue(handOver), WarmStart = parse.GetValue(warmStart) };
             string path = parse.GetValue(image)!, outDir = parse.GetValue(output)!;
             var packages = parse.GetValue(precision);
             if (settings.Mode != TrainingMode.Progressive && packages != ModelPrecision.Float32)

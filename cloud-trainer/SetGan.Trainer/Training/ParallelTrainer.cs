@@ -63,12 +63,19 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
                 }
             }
         }
-        // G_k is tuned on the reconstruction of G_0..G_{k-1}, all tuned already: the prefix grows in order.
+        // G_k is tuned on the reconstruction of G_0..G_{k-1}, all final already: the prefix grows in order.
         void TuneOnChain(int k)
         {
             if (k == 0 || settings.ChainTuneSteps == 0) return;
             var record = dir.ReadScale(k);
             if (record.ChainTune is not null) return; // resumed: tuned before the interruption
+            if (record.HandedOverAt == 0)
+            {
+                // It trained on this very chain from its first iteration, as SinGAN's G_k does: it knows its input already, and
+                // tuning the reconstruction alone made its random samples worse (docs/benchmarks.md, "chain tuning after the hand-over").
+                log.Information("Scale {Scale} trained on the chain below from its first iteration: not tuned", k);
+                return;
+            }
             var tune = ChainTuning.Tune(done[k], Prefix(k), realTensors[k], settings, device);
             dir.ReplaceGenerator(record with { ChainTune = tune }, done[k].G);
             log.Information("Scale {Scale} tuned on the reconstruction from below: rec {Before:F4} -> {After:F4} in {Steps} steps, {Seconds:F1} s",
@@ -93,8 +100,9 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
         {
             try
             {
-                foreach (int n in lane.Scales)
+                for (int i = 0; i < lane.Scales.Count; i++)
                 {
+                    int n = lane.Scales[i];
                     exit.Token.ThrowIfCancellationRequested();
                     var (G, D) = networks[n];
                     var random = randoms[n];
@@ -105,7 +113,16 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
                         Worked = () => broker.Worked(lane.Id, perIteration[n]),
                     };
                     observer?.ScaleStarted(n, geometry.Sizes[n], NetworkWidth.Nfc(n, settings.NfcInit), resumed: false);
-                    using (job.Below) Completed(ScaleRun.TrainAndSave(job, G, D, dir, observer, log, exit.Token));
+                    TrainedScale trained;
+                    using (job.Below) trained = ScaleRun.TrainAndSave(job, G, D, dir, observer, log, exit.Token);
+                    // Before Completed: nothing can tune scale n until then, so the next scale starts from the weights as trained, whatever the timing.
+                    if (i + 1 < lane.Scales.Count && WarmStarts(n, lane.Scales[i + 1]))
+                    {
+                        var (nextG, nextD) = networks[n + 1];
+                        dir.LoadWeights(n, nextG, nextD);
+                        log.Information("Scale {Next} starts from the weights of scale {Scale}, trained just before it on lane {Lane}", n + 1, n, lane.Id);
+                    }
+                    Completed(trained);
                 }
             }
             catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
@@ -135,6 +152,13 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
             for (int n = last + 1; n < count; n++) dir.RemoveScale(n);
         return new TrainingSummary(lastScale ?? count - 1, earlyExit);
     }
+
+    /// <summary>
+    /// SinGAN starts G_n and D_n from scale n-1's weights when the width is unchanged. In the parallel modes that is possible only
+    /// where scale n-1 trains right before n on the same lane; the plan decides it, not the timing, so a seed still gives one pyramid per plan.
+    /// </summary>
+    private bool WarmStarts(int scale, int next) =>
+        settings.WarmStart && next == scale + 1 && NetworkWidth.Nfc(next, settings.NfcInit) == NetworkWidth.Nfc(scale, settings.NfcInit);
 
     /// <summary>
     /// Relative cost of an iteration of each scale: measured (<see cref="IterationCostProbe"/>, as long as one iteration of every scale) when

@@ -62,6 +62,12 @@ public sealed record TrainingSettings
     /// </summary>
     public bool HandOver { get; init; } = true;
 
+    /// <summary>
+    /// Parallel modes (ours, beyond the paper): a scale that trains right after the scale below on the same lane starts from
+    /// that scale's trained weights when the width is the same, as SinGAN's hand-over of weights does. false: every scale starts fresh.
+    /// </summary>
+    public bool WarmStart { get; init; }
+
     /// <summary>SinGAN's MultiStepLR milestone: 1600 of 2000 iterations, scaled with <see cref="Iterations"/>.</summary>
     public int LrMilestone => (int)Math.Round(Iterations * 0.8);
 
@@ -83,5 +89,6 @@ public sealed record TrainingSettings
             LearningRateG, LearningRateD, Beta1, Gamma, DSteps, GSteps, LambdaGrad, Alpha, NoiseAmpInit, Seed, EarlyStop, SsimTarget)
         + (Mode is TrainingMode.Sequential ? "" : $";tune {ChainTuneSteps}")
         + (Mode is TrainingMode.Sequential || !HandOver ? "" : ";handover")
+        + (Mode is TrainingMode.Sequential || !WarmStart ? "" : ";warm")
         + (Compute is ComputePrecision.Float32 ? "" : $";compute {Compute.Name()}"); // float32 runs keep their old fingerprint, so they still resume
 }

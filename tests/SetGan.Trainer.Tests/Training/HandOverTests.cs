@@ -64,7 +64,7 @@ public sealed class HandOverTests : IDisposable
     }
 
     [Fact]
-    public void On_one_thread_every_scale_above_0_trains_on_the_tuned_chain_below_from_its_first_iteration()
+    public void On_one_thread_every_scale_above_0_trains_on_the_chain_below_from_its_first_iteration_and_is_not_tuned()
     {
         var settings = Tiny with { Iterations = 3, Mode = TrainingMode.Parallel, Threads = 1, HandOver = true, ChainTuneSteps = 5 };
         var image = TestImages.TinyBalloons();
@@ -81,7 +81,8 @@ public sealed class HandOverTests : IDisposable
         for (int n = 1; n < geometry.ScaleCount; n++)
         {
             dir.ReadScale(n).HandedOverAt.ShouldBe(0);
-            // Its noise_amp comes from the reconstruction of G_0..G_{n-1} as saved, that is after their chain tuning.
+            dir.ReadScale(n).ChainTune.ShouldBeNull(); // it knows the chain already, as SinGAN's G_n does
+            // Its noise_amp comes from the reconstruction of G_0..G_{n-1} as saved.
             using var real = TorchImages.ToTensor(reals[n], CPU);
             using var below = PyramidSampler.DrawConcat(pyramid.Scales.Take(n).ToList(), geometry.Sizes.Take(n).ToList(), NoiseMode.Reconstruction, geometry.Sizes[n], CPU);
             dir.ReadScale(n).NoiseAmp.ShouldBe(ScaleTrainer.NoiseAmp(real, below, settings.NoiseAmpInit), 1e-6);

@@ -49,7 +49,7 @@ public sealed class ParallelTrainingTests : IDisposable
     {
         // In bf16 the tuning steps compute in bf16; the losses recorded before and after are the exported float32 function's.
         var image = TestImages.TinyBalloons();
-        var (dir, trainer) = Begin($"tuned-{compute}", Tiny(TrainingMode.Parallel) with { ChainTuneSteps = 30, Compute = compute });
+        var (dir, trainer) = Begin($"tuned-{compute}", Tiny(TrainingMode.Parallel) with { ChainTuneSteps = 30, Compute = compute, HandOver = false });
         trainer.Train(image, dir, null, CancellationToken.None);
 
         dir.ReadScale(0).ChainTune.ShouldBeNull();
@@ -163,6 +163,53 @@ public sealed class ParallelTrainingTests : IDisposable
         var record = dir.ReadScale(0);
         record.Iterations.ShouldBeLessThan(200);
         record.EarlyStop!.ShouldContain("plateaued");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void With_warm_start_a_scale_after_the_scale_below_on_its_lane_starts_from_its_weights(bool warm)
+    {
+        // With a learning rate of 0 training moves no weight, so each scale's saved weights are the ones it started from.
+        // One thread is one lane, 0..3 in order, all 32 channels wide.
+        var settings = Tiny(TrainingMode.Parallel) with { WarmStart = warm, LearningRateG = 0, LearningRateD = 0, ChainTuneSteps = 0 };
+        var (dir, trainer) = Begin($"warm-{warm}", settings);
+        trainer.Train(TestImages.TinyBalloons(), dir, null, CancellationToken.None);
+
+        var g0 = Parameters(dir, 0);
+        for (int n = 1; n < 4; n++)
+        {
+            var gn = Parameters(dir, n);
+            if (warm) gn.ShouldBe(g0);
+            else gn.ShouldNotBe(g0);
+        }
+        dir.ReadModel().SettingsFingerprint.EndsWith(";warm").ShouldBe(warm);
+    }
+
+    [Fact]
+    public void On_one_lane_with_hand_over_and_warm_start_parallel_training_is_SinGAN()
+    {
+        // Each scale after the first starts from the weights below and trains on the finished chain from its first iteration,
+        // with the same random stream, and is therefore not tuned: nothing is left that differs from SinGAN's loop.
+        var image = TestImages.TinyBalloons();
+        var (seq, t1) = Begin("seq", Tiny(TrainingMode.Sequential));
+        var (par, t2) = Begin("par", Tiny(TrainingMode.Parallel) with { HandOver = true, WarmStart = true, ChainTuneSteps = 30 });
+        t1.Train(image, seq, null, CancellationToken.None);
+        t2.Train(image, par, null, CancellationToken.None);
+        for (int n = 0; n < 4; n++)
+        {
+            Weights(par, n).ShouldBe(Weights(seq, n), $"scale {n}");
+            par.ReadScale(n).NoiseAmp.ShouldBe(seq.ReadScale(n).NoiseAmp);
+            par.ReadScale(n).ChainTune.ShouldBeNull();
+        }
+    }
+
+    /// <summary>G_n's parameters, without the batch-norm statistics that every forward pass in training moves.</summary>
+    private static float[] Parameters(ModelDirectory dir, int n)
+    {
+        using var G = new SetGan.Trainer.SinGan.Generator(dir.ReadScale(n).Nfc);
+        dir.LoadWeights(n, G);
+        return G.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
     }
 
     private static void CopyScale(ModelDirectory from, ModelDirectory to, int n)
