@@ -63,7 +63,7 @@ static void Usage(TextWriter writer)
     writer.WriteLine("usage: setgan-bench training [--sizes 128,250] [--iterations 2] [--warmup 1] [--rounds 2] [--threads 2] [--image samples/balloons.png] [--json bench/results/training.json] [--no-peer] [--no-bf16]");
     writer.WriteLine("       setgan-bench inference [--sizes 250] [--repeats 20] [--threads 2] [--image samples/balloons.png] [--json bench/results/inference.json]");
     writer.WriteLine("       setgan-bench modes [--sizes 128] [--iterations 100] [--threads 2] [--samples 4] [--variants sequential,parallel,...] [--compute auto|float32|bf16] [--seed 1] [--image samples/balloons.png] [--json bench/results/modes.json]");
-    writer.WriteLine("             variants: parallel-untuned, parallel-no-handover, parallel, progressive, parallel+early-stop, parallel+early-stop@M (early stop, at least M iterations a scale)");
+    writer.WriteLine("             variants: parallel-untuned, parallel-no-handover, parallel, progressive, parallel+early-stop, parallel-warm, parallel+early-stop-warm, parallel+early-stop@M (early stop, at least M iterations a scale)");
     writer.WriteLine("       setgan-bench agent [--sizes 250] [--rounds 2] [--json bench/results/agent.json]   (the real agent: start-up, memory, samples/s, sensing cost)");
     writer.WriteLine("       setgan-bench link [--rounds 2] [--json bench/results/link.json]   (the embedded hub: telemetry from 100 devices, image bytes/s, budget change to new k)");
     writer.WriteLine("       setgan-bench fleet [--devices 100,250,500,1000,1500] [--seconds 20] [--json bench/results/fleet.json]   (devices one fleet service holds: telemetry stored/s, dashboard latency)");

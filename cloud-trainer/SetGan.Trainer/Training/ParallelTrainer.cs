@@ -154,11 +154,10 @@ public sealed class ParallelTrainer(TrainingSettings settings, ILogger log)
     }
 
     /// <summary>
-    /// SinGAN starts G_n and D_n from scale n-1's weights when the width is unchanged. In the parallel modes that is possible only
-    /// where scale n-1 trains right before n on the same lane; the plan decides it, not the timing, so a seed still gives one pyramid per plan.
+    /// SinGAN's weight hand-over (<see cref="ScaleRun.TakesWeightsFromBelow"/>) is possible in the parallel modes only where scale n-1
+    /// trains right before n on the same lane; the plan decides it, not the timing, so a seed still gives one pyramid per plan.
     /// </summary>
-    private bool WarmStarts(int scale, int next) =>
-        settings.WarmStart && next == scale + 1 && NetworkWidth.Nfc(next, settings.NfcInit) == NetworkWidth.Nfc(scale, settings.NfcInit);
+    private bool WarmStarts(int scale, int next) => settings.WarmStart && next == scale + 1 && ScaleRun.TakesWeightsFromBelow(next, settings);
 
     /// <summary>
     /// Relative cost of an iteration of each scale: measured (<see cref="IterationCostProbe"/>, as long as one iteration of every scale) when

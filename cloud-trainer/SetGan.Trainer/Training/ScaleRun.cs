@@ -23,13 +23,17 @@ public static class ScaleRun
         int nfc = NetworkWidth.Nfc(n, settings.NfcInit);
         var G = new Generator(nfc, random);
         var D = new Discriminator(nfc, random);
-        if (handOverFrom is not null && n > 0 && NetworkWidth.Nfc(n - 1, settings.NfcInit) == nfc)
-            handOverFrom.LoadWeights(n - 1, G, D); // SinGAN hands the weights over when the width is unchanged
+        if (handOverFrom is not null && TakesWeightsFromBelow(n, settings))
+            handOverFrom.LoadWeights(n - 1, G, D);
         G.to(device);
         D.to(device);
         G.Net.Compute = D.Net.Compute = settings.Compute.LayerType();
         return (G, D);
     }
+
+    /// <summary>SinGAN starts G_n and D_n from scale n-1's trained weights when the width is unchanged.</summary>
+    public static bool TakesWeightsFromBelow(int n, TrainingSettings settings) =>
+        n > 0 && NetworkWidth.Nfc(n - 1, settings.NfcInit) == NetworkWidth.Nfc(n, settings.NfcInit);
 
     /// <summary>Trains the job, saves scale-NN, and returns the frozen generator for sampling and the scales above.</summary>
     public static TrainedScale TrainAndSave(ScaleJob job, Generator G, Discriminator D, ModelDirectory dir, ITrainingObserver? observer, ILogger log, CancellationToken cancel)
